@@ -6,16 +6,45 @@
  * @module
  */
 
-/** Cloud metadata endpoints the gateway must never reach (SPEC 7.1). */
+/**
+ * Cloud metadata endpoints the gateway must never reach (SPEC 7.1), even with
+ * network access. Deno checks deny entries against the resolved IP at connect
+ * time and normalises alternative spellings (decimal `2852039166`, hex,
+ * `[::ffff:169.254.169.254]`, `[fd00:ec2:0::254]`), so one entry per address
+ * is enough. IPv6 entries must be bracketed: deno 2.9.6 rejects a bare
+ * `fd00:ec2::254` in `--deny-net` ("ipv6 addresses must be enclosed in square
+ * brackets"); tests/hardening/permissions_test.ts checks both facts.
+ */
 export const METADATA_HOSTS: readonly string[] = [
+  // AWS, Azure, GCP, OCI, DigitalOcean, OpenStack instance metadata (IPv4).
   "169.254.169.254",
+  // AWS instance metadata over IPv6 (Nitro).
   "[fd00:ec2::254]",
+  // GCP metadata server names.
   "metadata.google.internal",
   "metadata.goog",
+  // AWS ECS task-role credentials endpoint.
+  "169.254.170.2",
+  // AWS EKS Pod Identity agent (IPv4 and IPv6).
+  "169.254.170.23",
+  "[fd00:ec2::23]",
+  // Alibaba Cloud instance metadata.
+  "100.100.100.200",
 ];
 
 /** Directory a compiled gateway may read its local configs and keys from. */
 export const CONFIG_DIR = "/etc/keeptrusts";
+
+/**
+ * Directories where the platform mounts secret files named by `*_FILE`
+ * variables (SPEC 7.3): Docker/Compose secrets (`/run/secrets/<name>`) and
+ * systemd `LoadCredential=` (`$CREDENTIALS_DIRECTORY` =
+ * `/run/credentials/<unit>/`, readable only by the unit's own user). Read-only.
+ */
+export const SECRET_DIRS: readonly string[] = ["/run/secrets", "/run/credentials"];
+
+/** Default data directory of a compiled control plane (SQLite database). */
+export const CONTROL_PLANE_DATA_DIR = "/var/lib/keeptrusts";
 
 /** Options for {@link gatewayFlags}. */
 export interface GatewayFlagOptions {
@@ -25,10 +54,11 @@ export interface GatewayFlagOptions {
 
 /**
  * Deno flags of the `kt` gateway binary: network (metadata denied), environment,
- * read under /etc/keeptrusts only; no write, run, ffi or sys; never prompt.
+ * read under /etc/keeptrusts and the secret mounts only; no write, run, ffi or
+ * sys; never prompt.
  */
 export function gatewayFlags(options: GatewayFlagOptions = {}): string[] {
-  const read = [CONFIG_DIR, ...(options.extraRead ?? [])];
+  const read = [CONFIG_DIR, ...SECRET_DIRS, ...(options.extraRead ?? [])];
   return [
     "--allow-net",
     `--deny-net=${METADATA_HOSTS.join(",")}`,
@@ -56,7 +86,7 @@ export function controlPlaneFlags(options: ControlPlaneFlagOptions): string[] {
     "--allow-net",
     `--deny-net=${METADATA_HOSTS.join(",")}`,
     "--allow-env",
-    `--allow-read=${[options.dataDir, CONFIG_DIR, ...(options.extraRead ?? [])].join(",")}`,
+    `--allow-read=${[options.dataDir, CONFIG_DIR, ...SECRET_DIRS, ...(options.extraRead ?? [])].join(",")}`,
     `--allow-write=${options.dataDir}`,
     "--deny-run",
     "--deny-ffi",
