@@ -1,0 +1,68 @@
+/**
+ * The `kt` command line: builds the commander program and maps failures to
+ * exit codes (0 success, 1 runtime failure, 2 usage or validation error).
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { KT_VERSION } from "../version.ts";
+import { CliError } from "./errors.ts";
+import { gatewayReloadCommand, gatewayRunCommand } from "./commands/gateway_run.ts";
+import { healthcheckCommand } from "./commands/healthcheck.ts";
+import { configSchemaCommand } from "./commands/config_schema.ts";
+
+/** Builds the `kt` program. */
+export function buildProgram(): Command {
+  const program = new Command("kt")
+    .description("kt: a governance gateway for LLM traffic")
+    .version(KT_VERSION, "-V, --version", "print the kt version")
+    .showHelpAfterError("(add --help for usage)")
+    .configureHelp({ sortSubcommands: true });
+
+  const gateway = new Command("gateway").description("run and manage gateways");
+  gateway.addCommand(gatewayRunCommand());
+  gateway.addCommand(gatewayReloadCommand());
+  program.addCommand(gateway);
+
+  const config = new Command("config").description("config documents: schema, signing, publishing");
+  config.addCommand(configSchemaCommand());
+  program.addCommand(config);
+
+  program.addCommand(healthcheckCommand());
+  return program;
+}
+
+/** Applies exitOverride and strict option parsing to every command of the tree. */
+function harden(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.allowUnknownOption(false);
+  cmd.allowExcessArguments(false);
+  for (const sub of cmd.commands) harden(sub);
+}
+
+/** Runs the CLI with `args`; resolves with the exit code. */
+export async function runCli(args: string[]): Promise<number> {
+  const program = buildProgram();
+  harden(program);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
+        err.code === "commander.help"
+      ) {
+        return 0;
+      }
+      if (err.code === "commander.executeSubCommandAsync") return 0;
+      return 2;
+    }
+    if (err instanceof CliError) {
+      console.error(`kt: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`kt: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}

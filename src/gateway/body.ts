@@ -1,0 +1,139 @@
+/**
+ * Reading client request bodies safely: content type, size limit (early from
+ * Content-Length, and while streaming), read timeout, strict UTF-8, bounded
+ * nesting depth, JSON object shape.
+ *
+ * @module
+ */
+import { GatewayError } from "./errors.ts";
+
+/** Limits applied while reading a body. */
+export interface BodyLimits {
+  maxBytes: number;
+  maxDepth: number;
+  timeoutMs: number;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** A parsed JSON object body and its original bytes. */
+export interface ParsedBody {
+  json: Record<string, unknown>;
+  raw: Uint8Array;
+}
+
+/** Reads, validates and parses a JSON object body; throws {@link GatewayError} on any problem. */
+export async function readJsonBody(req: Request, limits: BodyLimits): Promise<ParsedBody> {
+  const type = req.headers.get("content-type");
+  if (type !== null && !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type.trimStart())) {
+    throw new GatewayError(
+      415,
+      "unsupported_media_type",
+      `content-type must be application/json (got "${type.slice(0, 60)}")`,
+    );
+  }
+  const declared = req.headers.get("content-length");
+  if (declared !== null) {
+    const n = Number(declared);
+    if (Number.isFinite(n) && n > limits.maxBytes) throw tooLarge(limits.maxBytes);
+  }
+  const raw = await readLimited(req, limits);
+  if (raw.byteLength === 0) {
+    throw new GatewayError(400, "malformed_json", "the request body is empty; send a JSON object");
+  }
+  let text: string;
+  try {
+    text = decoder.decode(raw);
+  } catch {
+    throw new GatewayError(400, "invalid_encoding", "the request body is not valid UTF-8");
+  }
+  const depth = jsonDepth(raw);
+  if (depth > limits.maxDepth) {
+    throw new GatewayError(
+      400,
+      "too_deeply_nested",
+      `the JSON body nests deeper than ${limits.maxDepth} levels (size_limits.max_json_depth)`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof SyntaxError ? `: ${err.message.slice(0, 120)}` : "";
+    throw new GatewayError(400, "malformed_json", `the request body is not valid JSON${detail}`);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new GatewayError(400, "malformed_json", "the request body must be a JSON object");
+  }
+  return { json: json as Record<string, unknown>, raw };
+}
+
+function tooLarge(max: number): GatewayError {
+  return new GatewayError(
+    413,
+    "body_too_large",
+    `the request body exceeds ${max} bytes (size_limits.max_body_bytes)`,
+  );
+}
+
+async function readLimited(req: Request, limits: BodyLimits): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new GatewayError(
+            408,
+            "request_timeout",
+            `the request body did not arrive within ${limits.timeoutMs} ms`,
+          ),
+        ),
+      limits.timeoutMs,
+    );
+  });
+  try {
+    while (true) {
+      const { done, value } = await Promise.race([reader.read(), timeout]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      chunks.push(value);
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError(400, "malformed_json", "the request body could not be read");
+  } finally {
+    clearTimeout(timer);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}
+
+/** Maximum nesting depth of JSON text (strings skipped), in one linear pass. */
+export function jsonDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c) i++;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      if (++depth > max) max = depth;
+    } else if (b === 0x7d || b === 0x5d) depth--;
+  }
+  return max;
+}

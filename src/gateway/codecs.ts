@@ -1,0 +1,393 @@
+/**
+ * Codecs: for each client API, where the governed content of requests and
+ * responses lives. A segment key is the literal JSON path of a string field
+ * (`messages.2.content`, `content.0.text`), so writing redactions back is one
+ * generic path update.
+ *
+ * @module
+ */
+import type { ApiKind } from "../providers/types.ts";
+import type { TextSegment, ToolCall, ToolDefinition } from "../policy/types.ts";
+import { GatewayError } from "./errors.ts";
+
+/** Token usage read from a response. */
+export interface Usage {
+  input?: number;
+  output?: number;
+}
+
+/** Governed content of a request or a response. */
+export interface Content {
+  segments: TextSegment[];
+  tools: ToolDefinition[];
+  toolCalls: ToolCall[];
+}
+
+/** A JSON object body. */
+export type Json = Record<string, unknown>;
+
+/** Per-API knowledge of bodies. */
+export interface ApiCodec {
+  readonly api: ApiKind;
+  /** Checks required fields; throws a 400 {@link GatewayError}. */
+  validate(body: Json): void;
+  /** Governed content of a request. */
+  input(body: Json): Content;
+  /** Governed content of a complete (non-streamed) response. */
+  output(body: Json): Content;
+  /** Usage of a complete response. */
+  usage(body: Json): Usage;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
+const str = (v: unknown): v is string => typeof v === "string";
+
+function requireField(body: Json, field: string, check: (v: unknown) => boolean, expected: string): void {
+  const v = body[field];
+  if (v === undefined || v === null) {
+    throw new GatewayError(400, "missing_field", `the request needs "${field}" (${expected})`);
+  }
+  if (!check(v)) throw new GatewayError(400, "invalid_field", `"${field}" must be ${expected}`);
+}
+
+function nonEmptyArray(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0;
+}
+
+function checkMessages(body: Json): void {
+  const messages = body.messages as unknown[];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (!isObj(m) || !str(m.role)) {
+      throw new GatewayError(400, "invalid_field", `messages[${i}] must be an object with a string "role"`);
+    }
+    const c = m.content;
+    if (c !== undefined && c !== null && !str(c) && !Array.isArray(c)) {
+      throw new GatewayError(
+        400,
+        "invalid_field",
+        `messages[${i}].content must be a string or a list of parts`,
+      );
+    }
+  }
+}
+
+/** Pushes text parts of an OpenAI/Anthropic content value (string or parts). */
+function pushContent(out: TextSegment[], content: unknown, key: string, role: string): void {
+  if (str(content)) {
+    out.push({ key, role, text: content });
+  } else if (Array.isArray(content)) {
+    content.forEach((part, j) => {
+      if (!isObj(part)) return;
+      if (str(part.text)) out.push({ key: `${key}.${j}.text`, role, text: part.text });
+      else if (part.type === "tool_result") pushContent(out, part.content, `${key}.${j}.content`, "tool");
+    });
+  }
+}
+
+function parseArgs(v: unknown): string {
+  return str(v) ? v : JSON.stringify(v ?? {});
+}
+
+const chat: ApiCodec = {
+  api: "chat",
+  validate(body) {
+    requireField(body, "model", str, "a model name");
+    requireField(body, "messages", nonEmptyArray, "a non-empty list of messages");
+    checkMessages(body);
+  },
+  input(body) {
+    const segments: TextSegment[] = [];
+    const toolCalls: ToolCall[] = [];
+    (body.messages as Obj[]).forEach((m, i) => {
+      pushContent(segments, m.content, `messages.${i}.content`, String(m.role));
+      if (Array.isArray(m.tool_calls)) {
+        for (const tc of m.tool_calls) {
+          if (isObj(tc) && isObj(tc.function)) {
+            toolCalls.push({
+              id: str(tc.id) ? tc.id : undefined,
+              name: String(tc.function.name ?? ""),
+              arguments: parseArgs(tc.function.arguments),
+            });
+          }
+        }
+      }
+    });
+    const tools: ToolDefinition[] = [];
+    if (Array.isArray(body.tools)) {
+      for (const t of body.tools) {
+        const f = isObj(t) && isObj(t.function) ? t.function : undefined;
+        if (f) {
+          tools.push({
+            name: String(f.name ?? ""),
+            description: str(f.description) ? f.description : undefined,
+            parameters: f.parameters,
+          });
+        }
+      }
+    }
+    return { segments, tools, toolCalls };
+  },
+  output(body) {
+    const segments: TextSegment[] = [];
+    const toolCalls: ToolCall[] = [];
+    if (Array.isArray(body.choices)) {
+      body.choices.forEach((c, k) => {
+        if (!isObj(c) || !isObj(c.message)) return;
+        pushContent(segments, c.message.content, `choices.${k}.message.content`, "assistant");
+        if (Array.isArray(c.message.tool_calls)) {
+          for (const tc of c.message.tool_calls) {
+            if (isObj(tc) && isObj(tc.function)) {
+              toolCalls.push({
+                id: str(tc.id) ? tc.id : undefined,
+                name: String(tc.function.name ?? ""),
+                arguments: parseArgs(tc.function.arguments),
+              });
+            }
+          }
+        }
+      });
+    }
+    return { segments, tools: [], toolCalls };
+  },
+  usage: openaiUsage,
+};
+
+function openaiUsage(body: Json): Usage {
+  const u = body.usage;
+  if (!isObj(u)) return {};
+  return {
+    input: typeof u.prompt_tokens === "number"
+      ? u.prompt_tokens
+      : typeof u.input_tokens === "number"
+      ? u.input_tokens
+      : undefined,
+    output: typeof u.completion_tokens === "number"
+      ? u.completion_tokens
+      : typeof u.output_tokens === "number"
+      ? u.output_tokens
+      : undefined,
+  };
+}
+
+const completions: ApiCodec = {
+  api: "completions",
+  validate(body) {
+    requireField(body, "model", str, "a model name");
+    requireField(body, "prompt", (v) => str(v) || Array.isArray(v), "a string or a list of strings");
+  },
+  input(body) {
+    const segments: TextSegment[] = [];
+    if (str(body.prompt)) segments.push({ key: "prompt", role: "user", text: body.prompt });
+    else if (Array.isArray(body.prompt)) {
+      body.prompt.forEach((p, i) => str(p) && segments.push({ key: `prompt.${i}`, role: "user", text: p }));
+    }
+    return { segments, tools: [], toolCalls: [] };
+  },
+  output(body) {
+    const segments: TextSegment[] = [];
+    if (Array.isArray(body.choices)) {
+      body.choices.forEach((c, k) => {
+        if (isObj(c) && str(c.text)) {
+          segments.push({ key: `choices.${k}.text`, role: "assistant", text: c.text });
+        }
+      });
+    }
+    return { segments, tools: [], toolCalls: [] };
+  },
+  usage: openaiUsage,
+};
+
+const embeddings: ApiCodec = {
+  api: "embeddings",
+  validate(body) {
+    requireField(body, "model", str, "a model name");
+    requireField(body, "input", (v) => str(v) || Array.isArray(v), "a string or a list of strings");
+  },
+  input(body) {
+    const segments: TextSegment[] = [];
+    if (str(body.input)) segments.push({ key: "input", role: "user", text: body.input });
+    else if (Array.isArray(body.input)) {
+      body.input.forEach((p, i) => str(p) && segments.push({ key: `input.${i}`, role: "user", text: p }));
+    }
+    return { segments, tools: [], toolCalls: [] };
+  },
+  output: () => ({ segments: [], tools: [], toolCalls: [] }),
+  usage: openaiUsage,
+};
+
+const responses: ApiCodec = {
+  api: "responses",
+  validate(body) {
+    requireField(body, "model", str, "a model name");
+    requireField(body, "input", (v) => str(v) || Array.isArray(v), "a string or a list of input items");
+  },
+  input(body) {
+    const segments: TextSegment[] = [];
+    const toolCalls: ToolCall[] = [];
+    if (str(body.instructions)) {
+      segments.push({ key: "instructions", role: "system", text: body.instructions });
+    }
+    if (str(body.input)) segments.push({ key: "input", role: "user", text: body.input });
+    else if (Array.isArray(body.input)) {
+      body.input.forEach((item, i) => {
+        if (!isObj(item)) return;
+        if (item.type === "function_call") {
+          toolCalls.push({
+            id: str(item.call_id) ? item.call_id : undefined,
+            name: String(item.name ?? ""),
+            arguments: parseArgs(item.arguments),
+          });
+        } else if (item.type === "function_call_output" && str(item.output)) {
+          segments.push({ key: `input.${i}.output`, role: "tool", text: item.output });
+        } else {
+          pushContent(segments, item.content, `input.${i}.content`, str(item.role) ? item.role : "user");
+        }
+      });
+    }
+    const tools: ToolDefinition[] = [];
+    if (Array.isArray(body.tools)) {
+      for (const t of body.tools) {
+        if (isObj(t) && t.type === "function") {
+          tools.push({
+            name: String(t.name ?? ""),
+            description: str(t.description) ? t.description : undefined,
+            parameters: t.parameters,
+          });
+        }
+      }
+    }
+    return { segments, tools, toolCalls };
+  },
+  output(body) {
+    const segments: TextSegment[] = [];
+    const toolCalls: ToolCall[] = [];
+    if (Array.isArray(body.output)) {
+      body.output.forEach((item, i) => {
+        if (!isObj(item)) return;
+        if (item.type === "function_call") {
+          toolCalls.push({
+            id: str(item.call_id) ? item.call_id : undefined,
+            name: String(item.name ?? ""),
+            arguments: parseArgs(item.arguments),
+          });
+        } else if (Array.isArray(item.content)) {
+          pushContent(segments, item.content, `output.${i}.content`, "assistant");
+        }
+      });
+    }
+    return { segments, tools: [], toolCalls };
+  },
+  usage: openaiUsage,
+};
+
+const messages: ApiCodec = {
+  api: "messages",
+  validate(body) {
+    requireField(body, "model", str, "a model name");
+    requireField(body, "messages", nonEmptyArray, "a non-empty list of messages");
+    checkMessages(body);
+    if (body.max_tokens !== undefined && (typeof body.max_tokens !== "number" || body.max_tokens < 1)) {
+      throw new GatewayError(400, "invalid_field", `"max_tokens" must be a positive number`);
+    }
+  },
+  input(body) {
+    const segments: TextSegment[] = [];
+    const toolCalls: ToolCall[] = [];
+    pushContent(segments, body.system, "system", "system");
+    (body.messages as Obj[]).forEach((m, i) => {
+      pushContent(segments, m.content, `messages.${i}.content`, String(m.role));
+      if (Array.isArray(m.content)) {
+        for (const block of m.content) {
+          if (isObj(block) && block.type === "tool_use") {
+            toolCalls.push({
+              id: str(block.id) ? block.id : undefined,
+              name: String(block.name ?? ""),
+              arguments: JSON.stringify(block.input ?? {}),
+            });
+          }
+        }
+      }
+    });
+    const tools: ToolDefinition[] = [];
+    if (Array.isArray(body.tools)) {
+      for (const t of body.tools) {
+        if (isObj(t) && str(t.name)) {
+          tools.push({
+            name: t.name,
+            description: str(t.description) ? t.description : undefined,
+            parameters: t.input_schema,
+          });
+        }
+      }
+    }
+    return { segments, tools, toolCalls };
+  },
+  output(body) {
+    const segments: TextSegment[] = [];
+    const toolCalls: ToolCall[] = [];
+    if (Array.isArray(body.content)) {
+      body.content.forEach((block, j) => {
+        if (!isObj(block)) return;
+        if (str(block.text)) segments.push({ key: `content.${j}.text`, role: "assistant", text: block.text });
+        else if (block.type === "tool_use") {
+          toolCalls.push({
+            id: str(block.id) ? block.id : undefined,
+            name: String(block.name ?? ""),
+            arguments: JSON.stringify(block.input ?? {}),
+          });
+        }
+      });
+    }
+    return { segments, tools: [], toolCalls };
+  },
+  usage(body) {
+    const u = body.usage;
+    if (!isObj(u)) return {};
+    return {
+      input: typeof u.input_tokens === "number" ? u.input_tokens : undefined,
+      output: typeof u.output_tokens === "number" ? u.output_tokens : undefined,
+    };
+  },
+};
+
+/** Codec of each API. */
+export const CODECS: Readonly<Record<ApiKind, ApiCodec>> = {
+  chat,
+  completions,
+  embeddings,
+  responses,
+  messages,
+};
+
+/**
+ * Returns a copy of `body` with each segment's text written at its key (a dotted JSON path).
+ * Only the objects along changed paths are copied.
+ */
+export function applySegments(
+  body: Json,
+  segments: readonly TextSegment[],
+  original: readonly TextSegment[],
+): Json {
+  let out = body;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    if (original[i] && original[i].key === seg.key && original[i].text === seg.text) continue;
+    out = setPath(out, seg.key.split("."), seg.text) as Json;
+  }
+  return out;
+}
+
+function setPath(node: unknown, path: string[], value: string): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(node)) {
+    const copy = node.slice();
+    const i = Number(head);
+    copy[i] = setPath(copy[i], rest, value);
+    return copy;
+  }
+  const obj = isObj(node) ? node : {};
+  return { ...obj, [head]: setPath(obj[head], rest, value) };
+}
