@@ -1,35 +1,51 @@
 /**
- * Provider layer entry point: builds targets from config and routes calls
- * across them. (Minimal placeholder: a mock echo target and ordered routing.)
+ * Provider layer entry point: builds targets from config and routes calls across them.
+ *
+ * - adapters: {@link openAITarget} (OpenAI and compatible servers), {@link azureTarget},
+ *   {@link anthropicTarget}, {@link mockTarget}; each answers in the client's API shape, translating
+ *   chat ↔ messages (JSON and SSE) when the provider speaks the other API;
+ * - routing: {@link createRouter} with strategies, fallback and per-target circuit breakers whose
+ *   state lives in a process-wide {@link RouterState}.
  *
  * @module
  */
-import type { ProvidersConfig } from "../config/schema.ts";
-import type {
-  ApiKind,
-  ProviderTarget,
-  SecretResolver,
-  TargetHealth,
-  UpstreamFailureKind,
-  UpstreamRequest,
-} from "./types.ts";
+import type { ProvidersConfig, SecretRef, TargetConfig } from "../config/schema.ts";
+import { anthropicTarget } from "./anthropic.ts";
+import { azureTarget } from "./azure.ts";
+import { mockTarget } from "./mock.ts";
+import { openAITarget } from "./openai.ts";
+import { createRouter, type Router } from "./router.ts";
+import type { RouterState } from "./state.ts";
+import { type AdapterContext, unavailableTarget } from "./target_base.ts";
+import type { ProviderTarget, SecretResolver } from "./types.ts";
+
+export { createRouterState, type RouterState, type TargetRuntimeState } from "./state.ts";
+export {
+  createRouter,
+  type Dispatched,
+  globToRegExp,
+  type Router,
+  type RouterAttempt,
+  type RouterConfig,
+  RoutingError,
+  type RoutingFailureCode,
+} from "./router.ts";
+export type { BreakerStatus } from "./circuit_breaker.ts";
+export { anthropicTarget } from "./anthropic.ts";
+export { azureTarget } from "./azure.ts";
+export { mockTarget } from "./mock.ts";
+export { openAITarget } from "./openai.ts";
+export * from "./types.ts";
 
 /** Debug-only upstream override (`--upstream`). */
 export interface UpstreamOverride {
+  /** Base URL the API paths are appended to, e.g. `http://127.0.0.1:8080/v1`. */
   url: string;
   apiKey?: string;
+  /** Header carrying the key, e.g. `authorization`. */
   header: string;
+  /** Prefix before the key, e.g. `Bearer` (a separating space is added when missing). */
   prefix: string;
-}
-
-/** Router state that outlives config snapshots (circuit breakers, latency windows), keyed by target id. */
-export interface RouterState {
-  readonly targets: Map<string, unknown>;
-}
-
-/** Creates router state for the lifetime of a gateway process. */
-export function createRouterState(): RouterState {
-  return { targets: new Map() };
 }
 
 /** Options of {@link compileProviders}. */
@@ -41,97 +57,105 @@ export interface CompileProvidersOptions {
   caCerts?: string[];
 }
 
-/** One try of one target inside a dispatch. */
-export interface RouterAttempt {
-  targetId: string;
-  status?: number;
-  failure?: UpstreamFailureKind;
-  latencyMs: number;
-}
-
-/** The answer a dispatch settled on. */
-export interface Dispatched {
-  response: Response;
-  target: ProviderTarget;
-  attempts: RouterAttempt[];
-  /** Time to response headers of the answering attempt. */
-  upstreamLatencyMs: number;
-}
-
-/** Why a dispatch produced no usable answer. */
-export type RoutingFailureCode = "upstream_failed" | "upstream_timeout" | "no_target";
-
-/** Raised by {@link Router.dispatch} when every eligible target failed. Messages never hold secrets. */
-export class RoutingError extends Error {
-  readonly code: RoutingFailureCode;
-  readonly attempts: RouterAttempt[];
-  constructor(code: RoutingFailureCode, message: string, attempts: RouterAttempt[] = []) {
-    super(message);
-    this.name = "RoutingError";
-    this.code = code;
-    this.attempts = attempts;
-  }
-}
-
-/** Chooses targets and performs calls with fallback and circuit breaking. */
-export interface Router {
-  /** Eligible targets for a request in try order (open circuits and unavailable targets left out). */
-  plan(api: ApiKind, model: string | undefined, filter?: (t: ProviderTarget) => boolean): ProviderTarget[];
-  /** Calls targets of `plan` in order with fallback; resolves with the settled answer. */
-  dispatch(request: UpstreamRequest, plan: readonly ProviderTarget[]): Promise<Dispatched>;
-  /** Per-target health for `/health`. */
-  health(): Record<string, TargetHealth>;
-}
-
 /** Targets and router of one config snapshot. */
 export interface CompiledProviders {
   readonly targets: readonly ProviderTarget[];
   readonly router: Router;
-  /** Releases connection pools of this snapshot's targets. */
+  /** Releases connection pools of this snapshot's targets (call after in-flight requests finished). */
   close(): void;
+}
+
+/** Id of the single target built from an {@link UpstreamOverride}. */
+export const OVERRIDE_TARGET_ID = "upstream";
+const OVERRIDE_TIMEOUT_MS = 60_000;
+
+function secretName(ref: SecretRef): string {
+  return "env" in ref ? ref.env : `store:${ref.store}`;
+}
+
+function hasCredentialsInUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const u = new URL(url);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    return true;
+  }
+}
+
+/** Builds one target (never throws; problems make the target unavailable with a safe reason). */
+function buildTarget(
+  cfg: TargetConfig,
+  options: CompileProvidersOptions,
+  client?: Deno.HttpClient,
+): ProviderTarget {
+  if (cfg.provider === "mock") return mockTarget(cfg);
+  if (hasCredentialsInUrl(cfg.base_url)) {
+    return unavailableTarget(cfg, "base_url must not contain credentials: use secret_key_ref");
+  }
+  const ctx: AdapterContext = { client };
+  if (cfg.secret_key_ref) {
+    let key: string | undefined;
+    try {
+      key = options.resolveSecret(cfg.secret_key_ref);
+    } catch {
+      key = undefined;
+    }
+    if (key === undefined || key === "") {
+      return unavailableTarget(cfg, `secret ${secretName(cfg.secret_key_ref)} is not set`);
+    }
+    ctx.apiKey = key;
+  }
+  switch (cfg.provider) {
+    case "openai":
+      return openAITarget(cfg, ctx);
+    case "azure":
+      return azureTarget(cfg, ctx);
+    case "anthropic":
+      return anthropicTarget(cfg, ctx);
+  }
 }
 
 /** Builds the targets and router of a validated `providers` section. */
 export function compileProviders(
   config: ProvidersConfig,
-  _options: CompileProvidersOptions,
+  options: CompileProvidersOptions,
 ): CompiledProviders {
-  const targets: ProviderTarget[] = config.targets.map((t) => ({
-    id: t.id,
-    provider: t.provider,
-    model: t.model,
-    weight: t.weight,
-    timeoutMs: t.timeout_ms,
-    dataPolicy: t.data_policy,
-    available: true,
-    supports: () => true,
-    send: (req: UpstreamRequest) => {
-      const text = `mock reply from ${t.id}`;
-      return Promise.resolve(Response.json({
-        id: "chatcmpl-mock",
-        object: "chat.completion",
-        model: t.model ?? String(req.body.model ?? "mock"),
-        choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      }));
+  const client = options.caCerts?.length ? Deno.createHttpClient({ caCerts: options.caCerts }) : undefined;
+  let targets: ProviderTarget[];
+  if (options.override) {
+    const o = options.override;
+    const cfg: TargetConfig = {
+      id: OVERRIDE_TARGET_ID,
+      provider: "openai",
+      base_url: o.url,
+      weight: 1,
+      timeout_ms: OVERRIDE_TIMEOUT_MS,
+      connect_timeout_ms: 10_000,
+    };
+    // "Bearer" and "Bearer " both mean `Bearer <key>`.
+    const prefix = o.prefix === "" || /\s$/.test(o.prefix) ? o.prefix : `${o.prefix} `;
+    targets = [openAITarget(cfg, { client, apiKey: o.apiKey }, { header: o.header.toLowerCase(), prefix })];
+  } else {
+    targets = config.targets.map((t) => buildTarget(t, options, client));
+  }
+  const router = createRouter(targets, {
+    strategy: config.routing.strategy,
+    routes: options.override ? [] : config.routing.routes,
+    triggers: config.fallback.triggers,
+    maxFallbackAttempts: config.fallback.max_fallback_attempts,
+    breakerThreshold: config.circuit_breaker.threshold,
+    breakerCooldownMs: config.circuit_breaker.cooldown_seconds * 1000,
+  }, options.state);
+  let closed = false;
+  return {
+    targets,
+    router,
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const t of targets) t.close?.();
+      client?.close();
     },
-  }));
-  const router: Router = {
-    plan: (_api, _model, filter) => targets.filter((t) => t.available && (!filter || filter(t))),
-    async dispatch(request, plan) {
-      const target = plan[0];
-      if (!target) throw new RoutingError("no_target", "no target available");
-      const started = performance.now();
-      const response = await target.send(request);
-      const ms = performance.now() - started;
-      return {
-        response,
-        target,
-        attempts: [{ targetId: target.id, status: response.status, latencyMs: ms }],
-        upstreamLatencyMs: ms,
-      };
-    },
-    health: () => Object.fromEntries(targets.map((t) => [t.id, "available" as const])),
   };
-  return { targets, router, close() {} };
 }

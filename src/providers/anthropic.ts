@@ -1,0 +1,79 @@
+/**
+ * Anthropic adapter: native `/v1/messages`; OpenAI chat completions served by translating both ways
+ * (JSON and SSE, tool calls and usage included). Other APIs are not supported.
+ *
+ * @module
+ */
+import type { TargetConfig } from "../config/schema.ts";
+import type { ProviderTarget, UpstreamRequest } from "./types.ts";
+import { buildRequestHeaders, readText, responseHeaders, upstreamFetch } from "./http.ts";
+import { joinUrl } from "./openai.ts";
+import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
+import { anthropicErrorToOpenAI, jsonResponse } from "./translate/common.ts";
+import {
+  chatRequestToMessages,
+  messagesResponseToChat,
+  messagesStreamToChat,
+} from "./translate/chat_to_messages.ts";
+import { parseJson } from "./translate/sse.ts";
+
+/** Default Anthropic base URL. */
+export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
+/** `anthropic-version` sent when the client sent none. */
+export const ANTHROPIC_VERSION = "2023-06-01";
+
+/** Builds an `anthropic` target. */
+export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): ProviderTarget {
+  const url = joinUrl(cfg.base_url ?? ANTHROPIC_BASE_URL, "messages");
+  const auth: Record<string, string> = ctx.apiKey !== undefined ? { "x-api-key": ctx.apiKey } : {};
+  const call = (req: UpstreamRequest, body: BodyInit) => {
+    const headers = buildRequestHeaders(req.headers, cfg.headers, auth);
+    if (!headers.has("anthropic-version")) headers.set("anthropic-version", ANTHROPIC_VERSION);
+    return upstreamFetch(url, headers, body, {
+      targetId: cfg.id,
+      timeoutMs: cfg.timeout_ms,
+      signal: req.signal,
+      client: ctx.client,
+    });
+  };
+  return {
+    ...targetFields(cfg),
+    supports: (api) => api === "messages" || api === "chat",
+    async send(req) {
+      if (req.api === "messages") {
+        const res = await call(req, passBody(req, cfg.model));
+        return new Response(res.body, {
+          status: res.status,
+          statusText: res.statusText,
+          headers: responseHeaders(res.headers),
+        });
+      }
+      if (req.api !== "chat") throw new Error(`target ${cfg.id} does not serve ${req.api}`);
+      const body = withModel(chatRequestToMessages(req.body), cfg.model);
+      const res = await call(req, JSON.stringify(body));
+      const clientModel = String(req.body.model ?? cfg.model ?? "");
+      if (!res.ok) {
+        const text = await readText(res);
+        return jsonResponse(
+          anthropicErrorToOpenAI(parseJson(text), res.status),
+          res.status,
+          responseHeaders(res.headers),
+        );
+      }
+      if (isEventStream(res) && res.body) {
+        const includeUsage =
+          (req.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+        return new Response(res.body.pipeThrough(messagesStreamToChat(clientModel, includeUsage)), {
+          status: res.status,
+          headers: responseHeaders(res.headers, "text/event-stream"),
+        });
+      }
+      const msg = parseJson(await res.text()) ?? {};
+      return jsonResponse(
+        messagesResponseToChat(msg as Record<string, unknown>, clientModel),
+        res.status,
+        responseHeaders(res.headers),
+      );
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Shared upstream HTTP: fetch with a header timeout, an idle timeout while the body streams,
+ * cheap client-disconnect propagation, and safe header handling.
+ *
+ * @module
+ */
+import { UpstreamError } from "./types.ts";
+
+/** Options of {@link upstreamFetch}. */
+export interface UpstreamFetchOptions {
+  /** Target id for errors. */
+  targetId: string;
+  /** Bounds the time to response headers and every idle gap while the body streams. */
+  timeoutMs: number;
+  /** The client's signal: aborting it aborts the upstream call (also mid-body). */
+  signal: AbortSignal;
+  /** Per-snapshot client (custom CA certificates). */
+  client?: Deno.HttpClient;
+}
+
+/** Request headers never forwarded upstream whatever the gateway passes. */
+const BLOCKED_REQUEST_HEADERS = new Set([
+  "authorization",
+  "proxy-authorization",
+  "api-key",
+  "x-api-key",
+  "cookie",
+  "host",
+  "content-length",
+  "content-type",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "accept-encoding",
+]);
+
+/**
+ * Builds upstream request headers: the gateway's safe headers (minus credentials and hop-by-hop names,
+ * and minus names `skip` rejects), the target's static headers, then `auth` and the JSON content type.
+ */
+export function buildRequestHeaders(
+  forwarded: Headers,
+  staticHeaders: Record<string, string> | undefined,
+  auth: Record<string, string>,
+  skip?: (name: string) => boolean,
+): Headers {
+  const h = new Headers();
+  forwarded.forEach((value, name) => {
+    if (!BLOCKED_REQUEST_HEADERS.has(name) && !(skip && skip(name))) h.set(name, value);
+  });
+  if (staticHeaders) {
+    for (const [k, v] of Object.entries(staticHeaders)) {
+      if (!BLOCKED_REQUEST_HEADERS.has(k.toLowerCase())) h.set(k, v);
+    }
+  }
+  for (const [k, v] of Object.entries(auth)) h.set(k, v);
+  h.set("content-type", "application/json");
+  return h;
+}
+
+/** Upstream response headers worth passing to the client (everything else, hop-by-hop included, is dropped). */
+function keepResponseHeader(name: string): boolean {
+  return name === "content-type" || name === "retry-after" || name === "retry-after-ms" ||
+    name.startsWith("x-ratelimit-") || name.startsWith("anthropic-ratelimit-");
+}
+
+/** Copies the safe subset of upstream response headers (content-type, retry-after, rate-limit info). */
+export function responseHeaders(upstream: Headers, contentType?: string): Headers {
+  const h = new Headers();
+  upstream.forEach((value, name) => {
+    if (keepResponseHeader(name)) h.set(name, value);
+  });
+  if (contentType) h.set("content-type", contentType);
+  return h;
+}
+
+/**
+ * POSTs to an upstream. Resolves with a response whose body is watched for idle gaps
+ * (an idle gap over `timeoutMs` errors the body with `UpstreamError("timeout")`). Rejects with
+ * `UpstreamError` on timeout or connection failure, or with the client's abort reason when the
+ * client went away.
+ */
+export async function upstreamFetch(
+  url: string,
+  headers: Headers,
+  body: BodyInit,
+  options: UpstreamFetchOptions,
+): Promise<Response> {
+  const { targetId, timeoutMs, signal } = options;
+  if (signal.aborted) throw signal.reason;
+  const controller = new AbortController();
+  let timedOut = false;
+  let lastActivity = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onTimer = () => {
+    const idle = performance.now() - lastActivity;
+    if (idle >= timeoutMs - 1) {
+      timer = undefined;
+      timedOut = true;
+      controller.abort(new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs)));
+    } else {
+      timer = setTimeout(onTimer, timeoutMs - idle);
+    }
+  };
+  timer = setTimeout(onTimer, timeoutMs);
+  const onClientAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onClientAbort, { once: true });
+  const cleanup = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    signal.removeEventListener("abort", onClientAbort);
+  };
+
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      signal: controller.signal,
+      ...(options.client ? { client: options.client } : {}),
+    });
+  } catch (err) {
+    cleanup();
+    if (timedOut) throw new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
+    if (signal.aborted) throw signal.reason;
+    throw new UpstreamError("connection_error", targetId, `connection to target ${targetId} failed`, {
+      cause: safeCause(err),
+    });
+  }
+  lastActivity = performance.now();
+  if (!res.body) {
+    cleanup();
+    return res;
+  }
+  const reader = res.body.getReader();
+  const watched = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        cleanup();
+        if (timedOut) c.error(new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs)));
+        else if (signal.aborted) c.error(signal.reason);
+        else {
+          c.error(
+            new UpstreamError("connection_error", targetId, `target ${targetId}: response body failed`, {
+              cause: safeCause(err),
+            }),
+          );
+        }
+        return;
+      }
+      if (r.done) {
+        cleanup();
+        c.close();
+        return;
+      }
+      lastActivity = performance.now();
+      c.enqueue(r.value);
+    },
+    cancel(reason) {
+      cleanup();
+      return reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+  return new Response(watched, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+function timeoutMessage(targetId: string, ms: number): string {
+  return `target ${targetId} did not answer within ${ms} ms`;
+}
+
+/** Keeps only the error name and message of a fetch failure (never headers or request data). */
+function safeCause(err: unknown): Error | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const inner = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+  const e = new Error(`${err.message}${inner}`.slice(0, 300));
+  e.name = err.name;
+  return e;
+}
+
+/** Reads a (small) error body as text, tolerating failures. */
+export async function readText(res: Response, limit = 65_536): Promise<string> {
+  try {
+    const t = await res.text();
+    return t.length > limit ? t.slice(0, limit) : t;
+  } catch {
+    return "";
+  }
+}

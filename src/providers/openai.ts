@@ -1,0 +1,118 @@
+/**
+ * OpenAI-family adapter: OpenAI itself and any OpenAI-compatible server (`base_url`). Azure reuses it
+ * with its own URLs and header. `/v1/messages` requests are served by translation to chat completions.
+ *
+ * @module
+ */
+import type { TargetConfig } from "../config/schema.ts";
+import type { ApiKind, ProviderTarget, UpstreamRequest } from "./types.ts";
+import { buildRequestHeaders, readText, responseHeaders, upstreamFetch } from "./http.ts";
+import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
+import { jsonResponse, openAIErrorToAnthropic } from "./translate/common.ts";
+import { parseJson } from "./translate/sse.ts";
+import {
+  chatResponseToMessages,
+  chatStreamToMessages,
+  messagesRequestToChat,
+} from "./translate/messages_to_chat.ts";
+
+/** Default OpenAI base URL. */
+export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
+const PATHS: Partial<Record<ApiKind, string>> = {
+  chat: "chat/completions",
+  completions: "completions",
+  embeddings: "embeddings",
+  responses: "responses",
+};
+
+/** How an OpenAI-family target reaches its upstream. */
+export interface OpenAIFamilyWire {
+  /** The URL for a native API, or undefined when the API is not offered natively. */
+  urlFor(api: Exclude<ApiKind, "messages">): string | undefined;
+  /** Authentication headers (secret inside; never logged). */
+  auth: Record<string, string>;
+  /** Whether the body's model is replaced by the target model (false for Azure: the deployment decides). */
+  rewriteModel: boolean;
+}
+
+/** Builds an OpenAI-family target from its wire description. */
+export function openAIFamilyTarget(
+  cfg: TargetConfig,
+  wire: OpenAIFamilyWire,
+  ctx: AdapterContext,
+): ProviderTarget {
+  const fields = targetFields(cfg);
+  const model = wire.rewriteModel ? cfg.model : undefined;
+  const skipAnthropic = (name: string) => name.startsWith("anthropic-");
+  const call = (url: string, req: UpstreamRequest, body: BodyInit) =>
+    upstreamFetch(url, buildRequestHeaders(req.headers, cfg.headers, wire.auth, skipAnthropic), body, {
+      targetId: cfg.id,
+      timeoutMs: cfg.timeout_ms,
+      signal: req.signal,
+      client: ctx.client,
+    });
+
+  return {
+    ...fields,
+    supports(api) {
+      return api === "messages" ? wire.urlFor("chat") !== undefined : wire.urlFor(api) !== undefined;
+    },
+    async send(req) {
+      if (req.api !== "messages") {
+        const url = wire.urlFor(req.api);
+        if (!url) throw new Error(`target ${cfg.id} does not serve ${req.api}`);
+        const res = await call(url, req, passBody(req, model));
+        return new Response(res.body, {
+          status: res.status,
+          statusText: res.statusText,
+          headers: responseHeaders(res.headers),
+        });
+      }
+      const chatBody = withModel(messagesRequestToChat(req.body), model);
+      const res = await call(wire.urlFor("chat")!, req, JSON.stringify(chatBody));
+      const clientModel = String(req.body.model ?? cfg.model ?? "");
+      if (!res.ok) {
+        const text = await readText(res);
+        return jsonResponse(
+          openAIErrorToAnthropic(parseJson(text), res.status),
+          res.status,
+          responseHeaders(res.headers),
+        );
+      }
+      if (isEventStream(res) && res.body) {
+        return new Response(res.body.pipeThrough(chatStreamToMessages(clientModel)), {
+          status: res.status,
+          headers: responseHeaders(res.headers, "text/event-stream"),
+        });
+      }
+      const chat = parseJson(await res.text());
+      return jsonResponse(
+        chatResponseToMessages((chat ?? {}) as Record<string, unknown>, clientModel),
+        res.status,
+        responseHeaders(res.headers),
+      );
+    },
+  };
+}
+
+/** Joins a base URL and a path. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}/${path}`;
+}
+
+/** Builds an `openai` target (OpenAI or any OpenAI-compatible `base_url`). */
+export function openAITarget(
+  cfg: TargetConfig,
+  ctx: AdapterContext,
+  auth: { header: string; prefix: string } = { header: "authorization", prefix: "Bearer " },
+): ProviderTarget {
+  const base = cfg.base_url ?? OPENAI_BASE_URL;
+  const urls = new Map<ApiKind, string>();
+  for (const [api, path] of Object.entries(PATHS)) urls.set(api as ApiKind, joinUrl(base, path));
+  return openAIFamilyTarget(cfg, {
+    urlFor: (api) => urls.get(api),
+    auth: ctx.apiKey !== undefined ? { [auth.header]: auth.prefix + ctx.apiKey } : {},
+    rewriteModel: true,
+  }, ctx);
+}

@@ -1,0 +1,70 @@
+/**
+ * Pieces shared by every adapter: the static fields of a target and body preparation.
+ *
+ * @module
+ */
+import type { TargetConfig } from "../config/schema.ts";
+import type { ApiKind, ProviderKind, ProviderTarget, UpstreamRequest } from "./types.ts";
+import type { J } from "./translate/common.ts";
+
+/** What every adapter factory receives besides the target config. */
+export interface AdapterContext {
+  /** The resolved key (kept in the adapter's closure only, never on the target object). */
+  apiKey?: string;
+  /** Per-snapshot HTTP client (custom CA certificates), when any. */
+  client?: Deno.HttpClient;
+}
+
+/** The non-behavioural fields of a {@link ProviderTarget}. */
+export type TargetFields = Pick<
+  ProviderTarget,
+  "id" | "provider" | "model" | "weight" | "timeoutMs" | "dataPolicy" | "available" | "unavailableReason"
+>;
+
+/** Copies the static fields of a target config. */
+export function targetFields(cfg: TargetConfig, provider: ProviderKind = cfg.provider): TargetFields {
+  return {
+    id: cfg.id,
+    provider,
+    model: cfg.model,
+    weight: cfg.weight,
+    timeoutMs: cfg.timeout_ms,
+    dataPolicy: cfg.data_policy,
+    available: true,
+  };
+}
+
+/**
+ * The body to send when no translation is needed: the client's raw bytes when nothing changes,
+ * otherwise the body re-serialized with `model` replaced.
+ */
+export function passBody(req: UpstreamRequest, model: string | undefined): BodyInit {
+  if (model !== undefined && req.body.model !== model) return JSON.stringify({ ...req.body, model });
+  if (req.raw) return req.raw as Uint8Array<ArrayBuffer>;
+  return JSON.stringify(req.body);
+}
+
+/** Applies the target model (when set) to a translated body. */
+export function withModel(body: J, model: string | undefined): J {
+  if (model !== undefined) body.model = model;
+  return body;
+}
+
+/** True when the response is an SSE stream. */
+export function isEventStream(res: Response): boolean {
+  return (res.headers.get("content-type") ?? "").includes("text/event-stream");
+}
+
+/** Builds a target that cannot be used, with a reason that never holds a secret. */
+export function unavailableTarget(cfg: TargetConfig, reason: string): ProviderTarget {
+  return {
+    ...targetFields(cfg),
+    available: false,
+    unavailableReason: reason,
+    supports: () => false,
+    send: () => Promise.reject(new Error(`target ${cfg.id} is unavailable: ${reason}`)),
+  };
+}
+
+/** The API kinds, for iteration. */
+export const API_KINDS: readonly ApiKind[] = ["chat", "completions", "embeddings", "responses", "messages"];
