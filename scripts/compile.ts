@@ -124,8 +124,10 @@ function parseCli(args: string[]): CliOptions {
       const v = value();
       if (!BINARIES.includes(v as BinaryName)) throw new Error(`--only takes one of ${BINARIES.join(", ")}`);
       options.only = v as BinaryName;
-    } else throw new Error(`unknown argument ${arg} (usage: deno task compile [--target <triple>] ` +
-      `[--only kt|kt-control-plane] [--out-dir dist] [--dry-run])`);
+    } else {throw new Error(
+        `unknown argument ${arg} (usage: deno task compile [--target <triple>] ` +
+          `[--only kt|kt-control-plane] [--out-dir dist] [--dry-run])`,
+      );}
   }
   return options;
 }
@@ -150,7 +152,8 @@ async function main(args: string[]): Promise<number> {
     console.log(`$ deno ${renderCommand(argv)}`);
     if (options.dryRun) continue;
     // DENORT_BIN, if set, reaches deno compile through the inherited environment.
-    const child = new Deno.Command(Deno.execPath(), { args: argv, stdout: "inherit", stderr: "piped" }).spawn();
+    const child = new Deno.Command(Deno.execPath(), { args: argv, stdout: "inherit", stderr: "piped" })
+      .spawn();
     const chunks: Uint8Array[] = [];
     for await (const chunk of child.stderr) {
       chunks.push(chunk);

@@ -59,23 +59,35 @@ for (const profile of PROFILES) {
   Deno.test(`deploy/apparmor/${profile.file} allows only its config, binary and TCP; denies environ`, async () => {
     const text = await Deno.readTextFile(`${DIR}${profile.file}`);
     const r = rules(text);
-    assert.match(text, new RegExp(`^profile ${profile.file} ${profile.binary} flags=\\(enforce\\) \\{$`, "m"));
-    for (const rule of [
-      `${profile.binary} mr`,
-      "/etc/keeptrusts/** r",
-      "network inet stream",
-      "network inet6 stream",
-      "deny @{PROC}/*/environ r",
-      "deny network raw",
-      "deny capability",
-      "deny ptrace",
-      "deny /** x",
-    ]) assert.ok(r.includes(rule), `missing rule: ${rule}`);
+    assert.match(
+      text,
+      new RegExp(`^profile ${profile.file} ${profile.binary} flags=\\(enforce\\) \\{$`, "m"),
+    );
+    for (
+      const rule of [
+        `${profile.binary} mr`,
+        "/etc/keeptrusts/** r",
+        "network inet stream",
+        "network inet6 stream",
+        "deny @{PROC}/*/environ r",
+        "deny network raw",
+        "deny capability",
+        "deny ptrace",
+        "deny /** x",
+      ]
+    ) assert.ok(r.includes(rule), `missing rule: ${rule}`);
     // Every rule that grants write (w/a/k on a path) is one of the expected ones.
-    const writers = r.filter((l) => !l.startsWith("deny ") && /^(owner )?[/@]\S*\s+[a-z]*[wa][a-z]*$/.test(l));
-    for (const w of writers) assert.ok(profile.writable.some((re) => re.test(w)), `unexpected write rule: ${w}`);
+    const writers = r.filter((l) =>
+      !l.startsWith("deny ") && /^(owner )?[/@]\S*\s+[a-z]*[wa][a-z]*$/.test(l)
+    );
+    for (const w of writers) {
+      assert.ok(profile.writable.some((re) => re.test(w)), `unexpected write rule: ${w}`);
+    }
     // No exec transitions at all.
-    assert.ok(!r.some((l) => !l.startsWith("deny ") && /\s[a-z]*[uicp]?x[a-z]*$/.test(l)), "profile grants exec");
+    assert.ok(
+      !r.some((l) => !l.startsWith("deny ") && /\s[a-z]*[uicp]?x[a-z]*$/.test(l)),
+      "profile grants exec",
+    );
   });
 }
 

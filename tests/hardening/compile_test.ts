@@ -59,7 +59,16 @@ Deno.test("--include lists only worker modules that exist; --target and --out-di
 
 Deno.test("compile --dry-run prints both commands and builds nothing", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", "--allow-run", SCRIPT, "--dry-run", "--target", "x86_64-unknown-linux-gnu"],
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-run",
+      SCRIPT,
+      "--dry-run",
+      "--target",
+      "x86_64-unknown-linux-gnu",
+    ],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
@@ -67,7 +76,9 @@ Deno.test("compile --dry-run prints both commands and builds nothing", async () 
   const stdout = new TextDecoder().decode(out.stdout);
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   for (const binary of BINARIES) {
-    const expected = `$ deno ${renderCommand(compileArgs(binary, { root: ROOT, target: "x86_64-unknown-linux-gnu" }))}`;
+    const expected = `$ deno ${
+      renderCommand(compileArgs(binary, { root: ROOT, target: "x86_64-unknown-linux-gnu" }))
+    }`;
     assert.ok(stdout.split("\n").includes(expected), `missing line:\n${expected}\nin:\n${stdout}`);
   }
 });
@@ -75,9 +86,20 @@ Deno.test("compile --dry-run prints both commands and builds nothing", async () 
 Deno.test("a compile without denort fails with one clear sentence naming DENORT_BIN", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    for (const binary of BINARIES) await Deno.writeTextFile(`${dir}/${ENTRYPOINTS[binary]}`, "console.log(1);\n");
+    for (const binary of BINARIES) {
+      await Deno.writeTextFile(`${dir}/${ENTRYPOINTS[binary]}`, "console.log(1);\n");
+    }
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-env", "--allow-run", `--allow-write=${dir}`, SCRIPT, "--only", "kt"],
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-run",
+        `--allow-write=${dir}`,
+        SCRIPT,
+        "--only",
+        "kt",
+      ],
       cwd: dir,
       env: { DENORT_BIN: `${dir}/no-such-denort` },
       stdout: "piped",
@@ -85,7 +107,10 @@ Deno.test("a compile without denort fails with one clear sentence naming DENORT_
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 1);
-    assert.match(stderr, /compile: building kt failed: deno compile could not use DENORT_BIN=.*no-such-denort/);
+    assert.match(
+      stderr,
+      /compile: building kt failed: deno compile could not use DENORT_BIN=.*no-such-denort/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -12,7 +12,12 @@ const UNITS = ["kt.service", "kt-control-plane.service"];
 const MAX_EXPOSURE = 1.1;
 
 function which(cmd: string): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin:/usr/sbin:/sbin").split(":").concat(["/usr/sbin", "/sbin"])) {
+  for (
+    const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin:/usr/sbin:/sbin").split(":").concat([
+      "/usr/sbin",
+      "/sbin",
+    ])
+  ) {
     try {
       if (Deno.statSync(`${dir}/${cmd}`).isFile) return `${dir}/${cmd}`;
     } catch { /* next */ }
@@ -24,7 +29,11 @@ const SYSTEMD_ANALYZE = which("systemd-analyze");
 
 async function run(cmd: string, args: string[], opts: Deno.CommandOptions = {}) {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...opts }).output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: new TextDecoder().decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
 }
 
 /** `Key=value` lines of a unit (comments dropped; repeated keys collected). */
@@ -84,7 +93,9 @@ for (const unit of UNITS) {
     };
     for (const [key, value] of Object.entries(expect)) assert.deepEqual(d.get(key), [value], key);
     assert.equal(d.get("SystemCallFilter")?.[0], "@system-service");
-    assert.ok(d.get("SystemCallFilter")!.some((v) => v.startsWith("~@privileged") && v.includes("@resources")));
+    assert.ok(
+      d.get("SystemCallFilter")!.some((v) => v.startsWith("~@privileged") && v.includes("@resources")),
+    );
     assert.ok(d.get("IPAddressDeny")![0].split(" ").includes("169.254.169.254"));
     assert.ok(d.get("IPAddressDeny")![0].split(" ").includes("fd00:ec2::254"));
     assert.ok(!d.has("MemoryDenyWriteExecute"), "MemoryDenyWriteExecute breaks V8's JIT");
@@ -92,7 +103,10 @@ for (const unit of UNITS) {
     assert.match(text, /#\s*PrivateNetwork= must stay OFF/);
     assert.ok(d.has("LoadCredential"));
     for (const env of d.get("Environment") ?? []) {
-      assert.ok(!/(TOKEN|KEY|PASSWORD|SECRET)[A-Z_]*=/.test(env) || /_FILE=%d\//.test(env), `secret in unit: ${env}`);
+      assert.ok(
+        !/(TOKEN|KEY|PASSWORD|SECRET)[A-Z_]*=/.test(env) || /_FILE=%d\//.test(env),
+        `secret in unit: ${env}`,
+      );
     }
   });
 }
@@ -101,7 +115,10 @@ Deno.test("kt.service reads the gateway token from a systemd credential", async 
   const d = directives(await Deno.readTextFile(`${DIR}kt.service`));
   assert.deepEqual(d.get("LoadCredential"), ["keeptrusts-gateway-token"]);
   assert.ok(d.get("Environment")!.includes("KEEPTRUSTS_GATEWAY_TOKEN_FILE=%d/keeptrusts-gateway-token"));
-  assert.equal(d.get("ExecStart")?.[0], "/usr/local/bin/kt gateway run --policy-config /etc/keeptrusts/policy-config.yaml");
+  assert.equal(
+    d.get("ExecStart")?.[0],
+    "/usr/local/bin/kt gateway run --policy-config /etc/keeptrusts/policy-config.yaml",
+  );
 });
 
 /** Expands a systemd syscall group (recursively) with `systemd-analyze syscall-filter`. */
@@ -112,7 +129,7 @@ async function expandGroup(group: string, cache = new Map<string, Set<string>>()
   for (const raw of stdout.split("\n").slice(1)) {
     const item = raw.trim();
     if (!item || item.startsWith("#")) continue;
-    if (item.startsWith("@")) for (const s of await expandGroup(item, cache)) set.add(s);
+    if (item.startsWith("@")) { for (const s of await expandGroup(item, cache)) set.add(s); }
     else set.add(item);
   }
   cache.set(group, set);
@@ -152,7 +169,14 @@ Deno.test({
     try {
       await Deno.writeTextFile(`${dir}/workload.js`, WORKLOAD);
       const traced = await run(which("strace")!, [
-        "-f", "-qq", "-o", `${dir}/trace`, Deno.execPath(), "run", "--allow-net", `${dir}/workload.js`,
+        "-f",
+        "-qq",
+        "-o",
+        `${dir}/trace`,
+        Deno.execPath(),
+        "run",
+        "--allow-net",
+        `${dir}/workload.js`,
       ]);
       if (traced.code !== 0 && /ptrace|Operation not permitted/.test(traced.stderr)) {
         console.warn(`strace cannot trace here, skipped: ${traced.stderr.trim()}`);
