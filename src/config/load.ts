@@ -95,7 +95,7 @@ export function lintConfig(sources: readonly ConfigSource[], options: LoadOption
   const parsed: ParsedSource[] = [];
   for (const source of sources) {
     const lines = new LineCounter();
-    const doc = parseDocument(source.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const doc = parseDocument(source.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
     if (doc.errors.length > 0) {
       for (const err of doc.errors.slice(0, 5)) {
         const pos = err.linePos?.[0];
