@@ -1,0 +1,226 @@
+/**
+ * Authentication and authorisation: who is calling ({@link Principal}) and
+ * what they may do (scopes). Reusable by anything mounted on the same app (the
+ * web console sets `c.var.principal` from its session before these run).
+ *
+ * Admin tokens carry admin scopes; gateway tokens are bound to one gateway id
+ * and carry the gateway scopes. A route states the scope it needs and whether
+ * gateway tokens may call it ({@link requireScope}); routes addressed by a
+ * gateway id also check the binding ({@link assertGatewayAccess}).
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { constantTimeEqual, generateToken, hashToken, randomId } from "./crypto.ts";
+import { insufficientScope, invalidCredentials, missingCredentials } from "./errors.ts";
+import type { Store, TokenKind, TokenRecord } from "./store/types.ts";
+
+/** Scopes an admin token may hold (SPEC 8, plus `tokens:write` to mint admin tokens). */
+export const ADMIN_SCOPES = [
+  "configurations:write",
+  "configurations:read",
+  "gateways:write",
+  "gateways:read",
+  "events:read",
+  "tokens:write",
+] as const;
+
+/** Scopes every gateway token holds (SPEC 8). */
+export const GATEWAY_SCOPES = [
+  "configurations:read",
+  "status:write",
+  "events:write",
+  "secrets:read",
+] as const;
+
+/** An admin scope. */
+export type AdminScope = typeof ADMIN_SCOPES[number];
+/** A gateway scope. */
+export type GatewayScope = typeof GATEWAY_SCOPES[number];
+/** Any scope. */
+export type Scope = AdminScope | GatewayScope;
+
+/** The authenticated caller. */
+export interface Principal {
+  kind: TokenKind;
+  /** Token id (safe to log and to record as `created_by`). */
+  tokenId: string;
+  name: string;
+  scopes: ReadonlySet<string>;
+  /** Set for gateway tokens: the only gateway they may act for. */
+  gatewayId: string | null;
+}
+
+/** Hono variables set by the control plane middleware. */
+export interface ControlPlaneEnv {
+  Variables: {
+    principal?: Principal;
+    requestId: string;
+  };
+}
+
+/** Turns a stored token into a principal. */
+export function principalFromToken(token: TokenRecord): Principal {
+  return {
+    kind: token.kind,
+    tokenId: token.id,
+    name: token.name,
+    scopes: new Set(token.scopes),
+    gatewayId: token.gatewayId,
+  };
+}
+
+/** Extracts the bearer token of an `Authorization` header, or null. */
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const m = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]{1,512})[ \t]*$/i.exec(header);
+  return m ? m[1] : null;
+}
+
+/** Looks a presented token up by its hash; null when unknown or revoked. */
+export async function authenticateToken(store: Store, token: string): Promise<Principal | null> {
+  const hash = hashToken(token);
+  const record = await store.findTokenByHash(hash);
+  if (!record || !constantTimeEqual(record.tokenHash, hash)) return null;
+  return principalFromToken(record);
+}
+
+/**
+ * Middleware: resolves `Authorization: Bearer …` into `c.var.principal` unless
+ * a principal is already set (e.g. by a console session). Does not reject
+ * anonymous calls by itself; {@link requireScope} does.
+ */
+export function authenticate(store: Store): MiddlewareHandler<ControlPlaneEnv> {
+  return async (c, next) => {
+    if (!c.get("principal")) {
+      const header = c.req.header("authorization");
+      if (header !== undefined) {
+        const token = bearerToken(header);
+        if (!token) throw invalidCredentials();
+        const principal = await authenticateToken(store, token);
+        if (!principal) throw invalidCredentials();
+        c.set("principal", principal);
+      }
+    }
+    await next();
+  };
+}
+
+/** Who may call a route besides holding the scope. */
+export type Audience = "admin" | "gateway" | "any";
+
+/** Returns the caller, or throws 401/403 unless it holds `scope` and is of the audience. */
+export function authorize(c: Context<ControlPlaneEnv>, scope: Scope, audience: Audience): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw missingCredentials();
+  if (audience === "admin" && principal.kind !== "admin") {
+    throw insufficientScope("gateway tokens cannot call admin endpoints; use an admin token");
+  }
+  if (audience === "gateway" && principal.kind !== "gateway") {
+    throw insufficientScope("only a gateway token can call this endpoint");
+  }
+  if (!principal.scopes.has(scope)) {
+    throw insufficientScope(`the token lacks the "${scope}" scope`);
+  }
+  return principal;
+}
+
+/** Middleware form of {@link authorize}. */
+export function requireScope(scope: Scope, audience: Audience = "admin"): MiddlewareHandler<ControlPlaneEnv> {
+  return async (c, next) => {
+    authorize(c, scope, audience);
+    await next();
+  };
+}
+
+/** Throws 403 when a gateway token addresses another gateway than its own. */
+export function assertGatewayAccess(principal: Principal, gatewayId: string): void {
+  if (principal.kind === "gateway" && principal.gatewayId !== gatewayId) {
+    throw insufficientScope("this gateway token is bound to another gateway");
+  }
+}
+
+/** A newly minted token: the secret (show once) and the record stored. */
+export interface MintedToken {
+  token: string;
+  record: TokenRecord;
+}
+
+/** Builds an admin token record (not yet stored). Unknown scopes are the caller's to reject. */
+export function mintAdminToken(
+  name: string,
+  scopes: readonly string[],
+  createdBy: string | null,
+  now: Date,
+  secret?: string,
+): MintedToken {
+  const token = secret ?? generateToken("admin");
+  return {
+    token,
+    record: {
+      id: randomId("tok_"),
+      kind: "admin",
+      name,
+      tokenHash: hashToken(token),
+      scopes: [...scopes],
+      gatewayId: null,
+      createdAt: now.toISOString(),
+      createdBy,
+      revokedAt: null,
+    },
+  };
+}
+
+/** Builds a gateway token record bound to `gatewayId` (not yet stored). */
+export function mintGatewayToken(gatewayId: string, createdBy: string | null, now: Date): MintedToken {
+  const token = generateToken("gateway");
+  return {
+    token,
+    record: {
+      id: randomId("tok_"),
+      kind: "gateway",
+      name: `gateway ${gatewayId}`,
+      tokenHash: hashToken(token),
+      scopes: [...GATEWAY_SCOPES],
+      gatewayId,
+      createdAt: now.toISOString(),
+      createdBy,
+      revokedAt: null,
+    },
+  };
+}
+
+/** Result of {@link ensureBootstrapAdmin}. */
+export type BootstrapResult =
+  | { kind: "created"; token: string; tokenId: string }
+  | { kind: "from_env"; tokenId: string }
+  | { kind: "existing" }
+  | { kind: "env_ignored" };
+
+/**
+ * On an empty database (no token at all) creates an admin token with every
+ * admin scope: the one in `bootstrapToken` (from `KEEPTRUSTS_BOOTSTRAP_ADMIN_TOKEN`)
+ * or a new random one, returned so the caller can print it once.
+ */
+export async function ensureBootstrapAdmin(
+  store: Store,
+  bootstrapToken: string | undefined,
+  now: Date = new Date(),
+): Promise<BootstrapResult> {
+  if (bootstrapToken !== undefined && !/^[A-Za-z0-9._~+/=-]{24,512}$/.test(bootstrapToken)) {
+    throw new Error(
+      "KEEPTRUSTS_BOOTSTRAP_ADMIN_TOKEN must be 24–512 characters of letters, digits and ._~+/=-",
+    );
+  }
+  if ((await store.countTokens()) > 0) {
+    if (bootstrapToken === undefined) return { kind: "existing" };
+    return (await store.findTokenByHash(hashToken(bootstrapToken)))
+      ? { kind: "existing" }
+      : { kind: "env_ignored" };
+  }
+  const minted = mintAdminToken("bootstrap admin", ADMIN_SCOPES, "bootstrap", now, bootstrapToken);
+  await store.insertToken(minted.record);
+  return bootstrapToken === undefined
+    ? { kind: "created", token: minted.token, tokenId: minted.record.id }
+    : { kind: "from_env", tokenId: minted.record.id };
+}

@@ -1,0 +1,106 @@
+/**
+ * Validation of pushed configs with the gateway's own loader and lint, and
+ * extraction of what the control plane needs from them (version, name,
+ * `store` secret references).
+ *
+ * `${VAR}` references are resolved by each gateway from its own environment,
+ * never from the control plane's. Here, defaults apply, and a variable without
+ * a default is a warning (the gateway must set it); checks of the values it
+ * fills in are then warnings too, because only the gateway knows the value.
+ *
+ * @module
+ */
+import { lintConfig } from "../config/load.ts";
+import type { ConfigIssue } from "../config/errors.ts";
+import { policyKindInfo } from "../policy/registry.ts";
+import type { ValidationDetail } from "./errors.ts";
+
+/** Placeholders the control plane substitutes for variables without a default. */
+const PLACEHOLDERS = ["kt-variable-placeholder", "https://kt-variable-placeholder.invalid"];
+
+/** Outcome of {@link validatePushedConfig}. */
+export type PushValidation =
+  | {
+    ok: true;
+    version: string;
+    name: string;
+    storeRefs: string[];
+    warnings: ValidationDetail[];
+  }
+  | { ok: false; errors: ValidationDetail[]; warnings: ValidationDetail[] };
+
+function detail(issue: ConfigIssue): ValidationDetail {
+  const d: ValidationDetail = { code: issue.code, path: issue.path, message: issue.message };
+  if (issue.hint) d.hint = issue.hint;
+  if (issue.line !== undefined) d.line = issue.line;
+  if (issue.column !== undefined) d.column = issue.column;
+  return d;
+}
+
+/** Names of every `secret_key_ref: { store: NAME }` in a document. */
+export function collectStoreRefs(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => collectStoreRefs(v, into));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (
+        k === "secret_key_ref" && v && typeof v === "object" &&
+        typeof (v as { store?: unknown }).store === "string"
+      ) {
+        into.add((v as { store: string }).store);
+      } else collectStoreRefs(v, into);
+    }
+  }
+  return into;
+}
+
+/** Lints a pushed config text exactly as a gateway would load it (minus the gateway's environment). */
+export function validatePushedConfig(text: string): PushValidation {
+  const source = [{ name: "config", text }];
+  const policyKinds = policyKindInfo();
+  let result = lintConfig(source, { env: () => undefined, policyKinds });
+  const unset = result.issues.filter((i) => i.code === "E007");
+  const unsetPaths = new Set(unset.map((i) => i.path));
+  const unsetNames = new Set(unset.map((i) => /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(i.message)?.[1] ?? ""));
+  if (unset.length > 0) {
+    // Try placeholders until one satisfies the formats of the fields they fill (plain text, URL).
+    for (const placeholder of PLACEHOLDERS) {
+      result = lintConfig(source, { env: (n) => (unsetNames.has(n) ? placeholder : undefined), policyKinds });
+      if (result.config) break;
+    }
+  }
+  const errors: ValidationDetail[] = [];
+  const warnings: ValidationDetail[] = unset.map((i) => ({
+    ...detail(i),
+    message: `${i.message} here; every gateway that runs this config must set it`,
+  }));
+  for (const issue of result.issues) {
+    if (issue.severity === "error" && !unsetPaths.has(issue.path)) errors.push(detail(issue));
+    else warnings.push(detail(issue));
+  }
+  const rawVersion = (result.document as { pack?: { version?: unknown } } | undefined)?.pack?.version;
+  if (typeof rawVersion === "string" && rawVersion.includes("${")) {
+    errors.push({
+      code: "E008",
+      path: "pack.version",
+      message: "pack.version must be written literally: it is the key of the stored config",
+      hint: "replace the ${…} reference with the version, e.g. 1.4.0",
+    });
+  }
+  if (errors.length === 0 && !result.config) {
+    // Only checks of variable-filled values failed, and no placeholder fits: say so.
+    errors.push(
+      ...warnings.filter((w) => unsetPaths.has(w.path) && w.code !== "E007").map((w) => ({
+        ...w,
+        hint: "give the variable a default (${NAME:-value}) so the control plane can validate the config",
+      })),
+    );
+  }
+  if (errors.length > 0 || !result.config) return { ok: false, errors, warnings };
+  return {
+    ok: true,
+    version: result.config.pack.version,
+    name: result.config.pack.name,
+    storeRefs: [...collectStoreRefs(result.document)].sort(),
+    warnings,
+  };
+}

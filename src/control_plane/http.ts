@@ -1,0 +1,127 @@
+/**
+ * Request-level helpers: bounded body reading, JSON parsing with stable
+ * errors, zod → validation details, request ids, time parsing.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ApiError, badRequest, type ValidationDetail, validationError } from "./errors.ts";
+
+/** Reads the body as UTF-8 text, refusing more than `maxBytes` (413) and invalid UTF-8 (400). */
+export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+  const tooLarge = () =>
+    new ApiError(
+      413,
+      "invalid_request",
+      "body_too_large",
+      `the request body is larger than ${maxBytes} bytes`,
+    );
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge();
+  const body = c.req.raw.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw badRequest("invalid_utf8", "the request body is not valid UTF-8");
+  }
+}
+
+/** Parses JSON text or throws 400 `malformed_json`. */
+export function parseJsonText(text: string): unknown {
+  if (text.trim() === "") throw badRequest("malformed_json", "the request body is empty; send a JSON object");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest("malformed_json", `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Converts zod issues to {@link ValidationDetail}s. */
+export function zodDetails(error: z.ZodError): ValidationDetail[] {
+  return error.issues.slice(0, 50).map((issue) => {
+    const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".")
+      .replace(/\.\[/g, "[");
+    return {
+      code: issue.code === "unrecognized_keys" ? "unknown_field" : "invalid_field",
+      path,
+      message: issue.code === "unrecognized_keys"
+        ? `unknown field(s): ${(issue as { keys: string[] }).keys.join(", ")}`
+        : issue.message,
+    };
+  });
+}
+
+/** Reads a bounded JSON body and validates it against `schema` (422 with details when invalid). */
+export async function readJson<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+  maxBytes: number,
+): Promise<z.infer<T>> {
+  const value = parseJsonText(await readBodyText(c, maxBytes));
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError("the request body is not valid", zodDetails(parsed.error));
+  return parsed.data;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when well-formed, else a new one. */
+export function requestIdFor(header: string | undefined): string {
+  if (header && REQUEST_ID.test(header)) return header;
+  return `req_${crypto.randomUUID().replace(/-/g, "")}`;
+}
+
+const DURATION = /^(\d{1,9})(ms|s|m|h|d|w)$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/;
+
+/** `5m`, `2h`, `7d`, `30s`, `500ms`, `1w` → milliseconds; null when not a duration. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2]]!;
+  return Number(m[1]) * unit;
+}
+
+/** Parses an RFC 3339 timestamp into a Date; null when not one. */
+export function parseTimestamp(text: string): Date | null {
+  if (!RFC3339.test(text.trim())) return null;
+  const d = new Date(text.trim());
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** `since` as RFC 3339 or a duration back from `now`; throws 400 `invalid_parameter` otherwise. */
+export function parseSince(text: string, now: Date): Date {
+  const ms = parseDuration(text);
+  if (ms !== null) return new Date(now.getTime() - ms);
+  const at = parseTimestamp(text);
+  if (at) return at;
+  throw badRequest(
+    "invalid_parameter",
+    `since must be RFC 3339 (2026-01-02T15:04:05Z) or a duration like 5m, 2h, 7d`,
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * Gateway registration and inspection (`/v1/admin/gateways…`).
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { type ControlPlaneEnv, mintGatewayToken, requireScope } from "../auth.ts";
+import { type RouteDeps, shownStatus } from "../context.ts";
+import { randomId } from "../crypto.ts";
+import { ApiError, notFound } from "../errors.ts";
+import { readJson } from "../http.ts";
+import type { GatewayRecord } from "../store/types.ts";
+import { applyRollout, gatewayIdParam } from "./configurations.ts";
+
+const createSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  id: z.string().regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+    "letters, digits, '.', '_', ':' or '-', at most 128",
+  )
+    .optional(),
+});
+
+const revertSchema = z.strictObject({ version: z.string().min(1).max(100).optional() });
+
+/** JSON shape of a gateway. */
+export function gatewayJson(g: GatewayRecord, deps: RouteDeps): Record<string, unknown> {
+  return {
+    id: g.id,
+    name: g.name,
+    description: g.description,
+    status: shownStatus(g, deps.options.now(), deps.options),
+    desired_version: g.desiredVersion,
+    running_version: g.runningVersion,
+    last_seen_at: g.lastSeenAt,
+    last_error: g.lastError,
+    created_at: g.createdAt,
+  };
+}
+
+/** The `/v1/admin/gateways…` routes. */
+export function gatewayRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
+  const { store, options } = deps;
+  const app = new Hono<ControlPlaneEnv>();
+
+  app.post("/v1/admin/gateways", requireScope("gateways:write"), async (c) => {
+    const principal = c.get("principal")!;
+    const body = await readJson(c, createSchema, options.maxJsonBytes);
+    const now = options.now();
+    const id = body.id ?? randomId("gw_");
+    const minted = mintGatewayToken(id, principal.tokenId, now);
+    const gateway: GatewayRecord = {
+      id,
+      name: body.name,
+      description: body.description ?? null,
+      createdAt: now.toISOString(),
+      createdBy: principal.tokenId,
+      desiredVersion: null,
+      desiredUpdatedAt: null,
+      reportedStatus: null,
+      runningVersion: null,
+      lastError: null,
+      lastSeenAt: null,
+      pollIntervalSeconds: null,
+      lastReport: null,
+    };
+    if (!(await store.insertGateway(gateway, minted.record))) {
+      throw new ApiError(409, "conflict", "already_exists", `a gateway with id "${id}" already exists`);
+    }
+    options.log("info", "gateway registered", { gateway_id: id, token_id: principal.tokenId });
+    c.header("location", `/v1/admin/gateways/${encodeURIComponent(id)}`);
+    return c.json({
+      id,
+      name: gateway.name,
+      description: gateway.description,
+      token: minted.token,
+      token_id: minted.record.id,
+      scopes: minted.record.scopes,
+      created_at: gateway.createdAt,
+    }, 201);
+  });
+
+  app.get("/v1/admin/gateways", requireScope("gateways:read"), async (c) => {
+    return c.json({ items: (await store.listGateways()).map((g) => gatewayJson(g, deps)) });
+  });
+
+  app.get("/v1/admin/gateways/:id", requireScope("gateways:read"), async (c) => {
+    const id = gatewayIdParam(c.req.param("id"));
+    const g = await store.getGateway(id);
+    if (!g) throw notFound(`unknown gateway "${id}"`);
+    const limit = Math.min(100, Math.max(0, Number(c.req.query("history") ?? 10) || 0));
+    const history = limit > 0 ? await store.statusHistory(id, limit) : [];
+    const rollouts = await store.listRollouts(id, 10);
+    return c.json({
+      ...gatewayJson(g, deps),
+      reported_status: g.reportedStatus,
+      poll_interval_seconds: g.pollIntervalSeconds ?? options.defaultPollIntervalSeconds,
+      desired_updated_at: g.desiredUpdatedAt,
+      last_report: g.lastReport,
+      status_history: history.map((h) => ({ received_at: h.receivedAt, ...h.report })),
+      rollouts: rollouts.map((r) => ({
+        version: r.version,
+        previous_version: r.previousVersion,
+        kind: r.kind,
+        created_at: r.createdAt,
+        created_by: r.createdBy,
+      })),
+    });
+  });
+
+  // Revert = a rollout of an earlier version; without a version, the one before the current desired version.
+  app.post("/v1/admin/gateways/:id/revert", requireScope("configurations:write"), async (c) => {
+    const principal = c.get("principal")!;
+    const id = gatewayIdParam(c.req.param("id"));
+    const body = await readJson(c, revertSchema, options.maxJsonBytes);
+    const g = await store.getGateway(id);
+    if (!g) throw notFound(`unknown gateway "${id}"`);
+    let version = body.version;
+    if (!version) {
+      const history = await store.listRollouts(id, 1);
+      version = history[0]?.previousVersion ?? undefined;
+      if (!version) {
+        throw new ApiError(
+          409,
+          "conflict",
+          "nothing_to_revert",
+          `gateway "${id}" has no earlier version to revert to; name one with {"version": "…"}`,
+        );
+      }
+    }
+    return c.json(await applyRollout(deps, [id], version, "revert", principal.tokenId));
+  });
+
+  // Rotates a gateway's token: revokes every token bound to the gateway and returns a new one once.
+  app.post("/v1/admin/gateways/:id/token", requireScope("gateways:write"), async (c) => {
+    const principal = c.get("principal")!;
+    const id = gatewayIdParam(c.req.param("id"));
+    const g = await store.getGateway(id);
+    if (!g) throw notFound(`unknown gateway "${id}"`);
+    const now = options.now();
+    const minted = mintGatewayToken(id, principal.tokenId, now);
+    await store.insertToken(minted.record);
+    for (const t of await store.listTokens()) {
+      if (t.gatewayId === id && t.id !== minted.record.id && !t.revokedAt) {
+        await store.revokeToken(t.id, now.toISOString());
+      }
+    }
+    options.log("info", "gateway token rotated", { gateway_id: id, token_id: principal.tokenId });
+    return c.json({ id, token: minted.token, token_id: minted.record.id, scopes: minted.record.scopes }, 201);
+  });
+
+  return app;
+}

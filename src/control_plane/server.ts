@@ -1,0 +1,215 @@
+/**
+ * The control plane HTTP app (Hono). {@link createControlPlaneApp} builds it
+ * from a store and options so that `serve.ts`, the tests and the future web
+ * console can mount it.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { routePath } from "hono/route";
+import { authenticate, type ControlPlaneEnv } from "./auth.ts";
+import { type Logger, type ResolvedOptions, type RouteDeps, shownStatus } from "./context.ts";
+import type { SecretBox } from "./crypto.ts";
+import { ApiError } from "./errors.ts";
+import { requestIdFor } from "./http.ts";
+import { ControlPlaneMetrics } from "./metrics.ts";
+import { configurationRoutes } from "./routes/configurations.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { gatewayRoutes } from "./routes/gateways.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { variableRoutes } from "./routes/variables.ts";
+import type { Store } from "./store/types.ts";
+
+export type { ControlPlaneEnv, Principal } from "./auth.ts";
+export type { Logger, LogLevel } from "./context.ts";
+
+/** Options of {@link createControlPlaneApp}; every field but `secrets` has a default. */
+export interface ControlPlaneOptions {
+  /** Encrypts sensitive config variables (see `loadSecretBox`). */
+  secrets: SecretBox;
+  /** Clock (tests move it). Default: real time. */
+  now?: () => Date;
+  /** Version shown in metrics and `/healthz`. */
+  version?: string;
+  /** Poll interval assumed for gateways that do not report one (seconds, default 30). */
+  defaultPollIntervalSeconds?: number;
+  /** A gateway is `offline` after this many silent poll intervals (default 3). */
+  offlineAfterIntervals?: number;
+  /** Status reports kept per gateway (default 100). */
+  statusHistoryLimit?: number;
+  /** Largest JSON body for small requests (default 64 KiB). */
+  maxJsonBytes?: number;
+  /** Largest config push (default 1 MiB). */
+  maxConfigBytes?: number;
+  /** Largest event batch body (default 5 MiB). */
+  maxEventBatchBytes?: number;
+  /** Most events in one batch (default 1000). */
+  maxEventsPerBatch?: number;
+  /** Largest single event (default 64 KiB). */
+  maxEventBytes?: number;
+  /** Events older than this are pruned on ingest (days, default 30; 0 keeps all). */
+  eventRetentionDays?: number;
+  /** Gateways may read only variables their desired config references (default true). */
+  restrictGatewaySecrets?: boolean;
+  /** Structured log sink (default: none). */
+  log?: Logger;
+  /** Shared metrics (default: a new registry). */
+  metrics?: ControlPlaneMetrics;
+}
+
+/** The app and what was built for it. */
+export interface ControlPlaneApp {
+  app: Hono<ControlPlaneEnv>;
+  metrics: ControlPlaneMetrics;
+  options: ResolvedOptions;
+}
+
+/** Applies the defaults of {@link ControlPlaneOptions}. */
+export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
+  return {
+    now: options.now ?? (() => new Date()),
+    version: options.version ?? "0.0.0",
+    defaultPollIntervalSeconds: options.defaultPollIntervalSeconds ?? 30,
+    offlineAfterIntervals: options.offlineAfterIntervals ?? 3,
+    statusHistoryLimit: options.statusHistoryLimit ?? 100,
+    maxJsonBytes: options.maxJsonBytes ?? 64 * 1024,
+    maxConfigBytes: options.maxConfigBytes ?? 1024 * 1024,
+    maxEventBatchBytes: options.maxEventBatchBytes ?? 5 * 1024 * 1024,
+    maxEventsPerBatch: options.maxEventsPerBatch ?? 1000,
+    maxEventBytes: options.maxEventBytes ?? 64 * 1024,
+    eventRetentionDays: options.eventRetentionDays ?? 30,
+    restrictGatewaySecrets: options.restrictGatewaySecrets ?? true,
+    log: options.log ?? (() => {}),
+  };
+}
+
+/** Error body of the control plane. */
+export function errorBody(err: ApiError, requestId: string): Record<string, unknown> {
+  const error: Record<string, unknown> = {
+    type: err.type,
+    code: err.code,
+    message: err.message,
+    request_id: requestId,
+  };
+  if (err.details) error.details = err.details;
+  return { error };
+}
+
+/**
+ * Builds the control plane app over `store`. The store stays the caller's to
+ * close. Routes: see docs/control_plane.md.
+ */
+export function createControlPlaneApp(store: Store, options: ControlPlaneOptions): ControlPlaneApp {
+  const resolved = resolveOptions(options);
+  const metrics = options.metrics ?? new ControlPlaneMetrics();
+  const deps: RouteDeps = { store, secrets: options.secrets, metrics, options: resolved };
+  const app = new Hono<ControlPlaneEnv>();
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const requestId = requestIdFor(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    try {
+      await next();
+    } finally {
+      c.header("x-request-id", requestId);
+      c.header("x-content-type-options", "nosniff");
+      if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+      const seconds = (performance.now() - started) / 1000;
+      const matched = c.res.status === 404 && c.res.headers.get("x-kt-unmatched") === "1";
+      if (matched) c.res.headers.delete("x-kt-unmatched");
+      const route = matched ? "unmatched" : routePath(c, -1);
+      metrics.observeRequest(c.req.method, route, c.res.status, seconds);
+      const principal = c.get("principal");
+      resolved.log(c.res.status >= 500 ? "error" : "debug", "request", {
+        method: c.req.method,
+        route,
+        status: c.res.status,
+        duration_ms: Math.round(seconds * 1000 * 10) / 10,
+        request_id: requestId,
+        token_id: principal?.tokenId,
+      });
+    }
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId") ?? requestIdFor(undefined);
+    if (err instanceof ApiError) {
+      const res = c.json(errorBody(err, requestId), err.status as 400);
+      for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
+      return res;
+    }
+    resolved.log("error", "unhandled error", {
+      request_id: requestId,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+    return c.json(
+      errorBody(
+        new ApiError(
+          500,
+          "internal_error",
+          "internal_error",
+          "the control plane failed; see its log for this request id",
+        ),
+        requestId,
+      ),
+      500,
+    );
+  });
+
+  app.notFound((c) => {
+    const res = c.json(
+      errorBody(
+        new ApiError(
+          404,
+          "invalid_request",
+          "unknown_route",
+          `no route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`,
+        ),
+        c.get("requestId") ?? requestIdFor(undefined),
+      ),
+      404,
+    );
+    res.headers.set("x-kt-unmatched", "1");
+    return res;
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok", version: resolved.version }));
+
+  app.get("/readyz", async (c) => {
+    try {
+      await store.ping();
+      return c.json({ status: "ready", database: store.backend });
+    } catch (err) {
+      resolved.log("warn", "database not reachable", { error: (err as Error).message });
+      return c.json(
+        errorBody(
+          new ApiError(503, "unavailable", "not_ready", "the database is not reachable"),
+          c.get("requestId"),
+        ),
+        503,
+      );
+    }
+  });
+
+  app.get("/metrics", async (c) => {
+    const now = resolved.now();
+    const byStatus: Record<string, number> = {};
+    for (const g of await store.listGateways()) {
+      const s = shownStatus(g, now, resolved);
+      byStatus[s] = (byStatus[s] ?? 0) + 1;
+    }
+    const configVersions = (await store.listConfigVersions()).length;
+    c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
+    return c.body(metrics.render({ gatewaysByStatus: byStatus, configVersions, version: resolved.version }));
+  });
+
+  app.use("/v1/*", authenticate(store));
+  app.route("/", configurationRoutes(deps));
+  app.route("/", gatewayRoutes(deps));
+  app.route("/", eventRoutes(deps));
+  app.route("/", variableRoutes(deps));
+  app.route("/", tokenRoutes(deps));
+
+  return { app, metrics, options: resolved };
+}

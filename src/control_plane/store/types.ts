@@ -1,0 +1,234 @@
+/**
+ * The storage contract of the control plane. One implementation
+ * ({@link SqlStore} in `sql_store.ts`) runs on two SQL backends: embedded
+ * SQLite (`node:sqlite`) and PostgreSQL (`postgres` npm package).
+ *
+ * Every method is async (PostgreSQL is), returns plain records, and never
+ * sees a token secret or a plaintext sensitive value: tokens arrive hashed and
+ * sensitive variables arrive encrypted.
+ *
+ * @module
+ */
+
+/** Kind of an API token. */
+export type TokenKind = "admin" | "gateway";
+
+/** A stored API token (the secret itself is never stored, only its sha256). */
+export interface TokenRecord {
+  id: string;
+  kind: TokenKind;
+  name: string;
+  /** Lowercase hex sha256 of the full token string. */
+  tokenHash: string;
+  scopes: string[];
+  /** The gateway a gateway token is bound to; null for admin tokens. */
+  gatewayId: string | null;
+  createdAt: string;
+  /** Token id of the creator, or `bootstrap` / `cli`. */
+  createdBy: string | null;
+  revokedAt: string | null;
+}
+
+/** Health a gateway reports about itself (SPEC 5). */
+export type ReportedStatus = "healthy" | "degraded" | "config_rejected";
+
+/** A registered gateway with its desired version and its latest report. */
+export interface GatewayRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+  createdBy: string | null;
+  desiredVersion: string | null;
+  desiredUpdatedAt: string | null;
+  /** From the latest status report; null until the first report. */
+  reportedStatus: ReportedStatus | null;
+  runningVersion: string | null;
+  lastError: string | null;
+  lastSeenAt: string | null;
+  /** Poll interval the gateway said it uses (seconds), if it said. */
+  pollIntervalSeconds: number | null;
+  /** The latest status report as received (validated fields only). */
+  lastReport: Record<string, unknown> | null;
+}
+
+/** A stored, immutable config version. */
+export interface ConfigVersionRecord {
+  /** `pack.version` (semver): the key. */
+  version: string;
+  /** `pack.name`. */
+  name: string;
+  format: "yaml" | "json";
+  /** The exact text that was pushed. */
+  content: string;
+  /** `sha256:<hex>` of the UTF-8 bytes of {@link content}. */
+  digest: string;
+  sizeBytes: number;
+  /** Base64 Ed25519 signature over the bytes, as pushed (not verified here). */
+  signature: string | null;
+  /** Names of config variables the config references with `secret_key_ref: { store }`. */
+  storeRefs: string[];
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** A config version without its text (listings). */
+export type ConfigVersionSummary = Omit<ConfigVersionRecord, "content">;
+
+/** Result of {@link Store.insertConfigVersion}. */
+export interface InsertConfigResult {
+  /** True when this call stored the version; false when it already existed. */
+  inserted: boolean;
+  /** The stored record (the new one, or the existing one). */
+  record: ConfigVersionRecord;
+}
+
+/** One entry of a gateway's rollout history. */
+export interface RolloutRecord {
+  seq: number;
+  gatewayId: string;
+  version: string;
+  previousVersion: string | null;
+  kind: "rollout" | "revert";
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** One status report kept in a gateway's bounded history. */
+export interface StatusHistoryEntry {
+  receivedAt: string;
+  report: Record<string, unknown>;
+}
+
+/** A status report to record. */
+export interface StatusReportInput {
+  gatewayId: string;
+  receivedAt: string;
+  status: ReportedStatus;
+  runningVersion: string | null;
+  lastError: string | null;
+  pollIntervalSeconds: number | null;
+  report: Record<string, unknown>;
+}
+
+/** A decision event to store (gateway_id already forced from the token). */
+export interface EventInput {
+  id: string;
+  gatewayId: string;
+  /** Normalised RFC 3339 UTC timestamp (`toISOString()`). */
+  timestamp: string;
+  receivedAt: string;
+  verdict: string;
+  /** The deciding policy, when any. */
+  policy: string | null;
+  /** Every policy named in the event (deciding policy and policy_results). */
+  policies: string[];
+  configVersion: string | null;
+  /** The whole event as JSON-compatible data. */
+  body: Record<string, unknown>;
+}
+
+/** Filters of {@link Store.queryEvents}; results are newest first. */
+export interface EventQuery {
+  /** Only events at or after this RFC 3339 UTC timestamp. */
+  since?: string;
+  verdict?: string;
+  gatewayId?: string;
+  policy?: string;
+  limit: number;
+}
+
+/** A config variable as stored. */
+export interface VariableRecord {
+  name: string;
+  sensitive: boolean;
+  /** Plain value, or for sensitive variables the encrypted envelope (see `crypto.ts`). */
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string | null;
+}
+
+/** A config variable without its value (listings). */
+export type VariableSummary = Omit<VariableRecord, "value">;
+
+/** Which SQL backend a store runs on. */
+export type StoreBackend = "sqlite" | "postgres";
+
+/** Persistence of the control plane. Implementations must be safe for concurrent calls. */
+export interface Store {
+  readonly backend: StoreBackend;
+  /** A human-readable location (file path, or the PostgreSQL URL without password). */
+  readonly location: string;
+
+  /** Cheap round trip for `/readyz`. */
+  ping(): Promise<void>;
+  /** Releases connections and file handles. */
+  close(): Promise<void>;
+
+  // tokens
+  insertToken(token: TokenRecord): Promise<void>;
+  /** A non-revoked token by hash, or null. */
+  findTokenByHash(tokenHash: string): Promise<TokenRecord | null>;
+  listTokens(): Promise<TokenRecord[]>;
+  /** Marks a token revoked; false when unknown or already revoked. */
+  revokeToken(id: string, at: string): Promise<boolean>;
+  /** How many tokens exist at all (revoked included): 0 means a fresh database. */
+  countTokens(): Promise<number>;
+
+  // gateways
+  /** Creates a gateway and its token atomically; false when the id is taken. */
+  insertGateway(gateway: GatewayRecord, token: TokenRecord): Promise<boolean>;
+  getGateway(id: string): Promise<GatewayRecord | null>;
+  listGateways(): Promise<GatewayRecord[]>;
+  /**
+   * Sets the desired version of every listed gateway in one transaction and
+   * records the rollout history. Returns the previous desired version per gateway.
+   */
+  setDesiredVersion(
+    gatewayIds: readonly string[],
+    version: string,
+    kind: "rollout" | "revert",
+    at: string,
+    by: string | null,
+  ): Promise<Array<{ gatewayId: string; previousVersion: string | null }>>;
+  /** Rollout history, newest first. */
+  listRollouts(gatewayId: string | null, limit: number): Promise<RolloutRecord[]>;
+  /** Stores the latest report and appends it to the history, keeping at most `historyLimit` entries. */
+  recordStatus(input: StatusReportInput, historyLimit: number): Promise<void>;
+  /** Newest first. */
+  statusHistory(gatewayId: string, limit: number): Promise<StatusHistoryEntry[]>;
+
+  // config versions
+  /** Stores a version unless one with the same version exists (then returns that one). */
+  insertConfigVersion(record: ConfigVersionRecord): Promise<InsertConfigResult>;
+  getConfigVersion(version: string): Promise<ConfigVersionRecord | null>;
+  /** Newest first. */
+  listConfigVersions(): Promise<ConfigVersionSummary[]>;
+
+  // events
+  /** Stores events, ignoring ones already stored (same gateway and id); returns how many were new. */
+  insertEvents(events: readonly EventInput[]): Promise<number>;
+  queryEvents(query: EventQuery): Promise<Array<Record<string, unknown>>>;
+  /** Deletes events older than the timestamp; returns how many. */
+  pruneEvents(olderThan: string): Promise<number>;
+  countEvents(): Promise<number>;
+
+  // config variables
+  upsertVariable(variable: VariableRecord): Promise<void>;
+  getVariable(name: string): Promise<VariableRecord | null>;
+  listVariables(): Promise<VariableSummary[]>;
+  deleteVariable(name: string): Promise<boolean>;
+}
+
+/** Raised by {@link Store.setDesiredVersion} when a gateway does not exist (nothing is changed). */
+export class UnknownGatewayError extends Error {
+  /** Stable error code. */
+  readonly code = "not_found";
+  readonly gatewayId: string;
+  constructor(gatewayId: string) {
+    super(`unknown gateway "${gatewayId}"`);
+    this.name = "UnknownGatewayError";
+    this.gatewayId = gatewayId;
+  }
+}
