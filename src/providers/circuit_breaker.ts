@@ -10,7 +10,9 @@ export type BreakerStatus = "closed" | "open" | "half_open";
 
 /** Thresholds of a breaker (from the active config snapshot). */
 export interface BreakerConfig {
+  /** Consecutive failures that open the circuit. */
   threshold: number;
+  /** Time before an open circuit admits one trial request. */
   cooldownMs: number;
 }
 

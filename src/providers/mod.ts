@@ -29,8 +29,13 @@ export {
   type RouterConfig,
   RoutingError,
   type RoutingFailureCode,
+  type TriggerClass,
 } from "./router.ts";
-export type { BreakerStatus } from "./circuit_breaker.ts";
+export { type BreakerConfig, type BreakerStatus, CircuitBreaker } from "./circuit_breaker.ts";
+export { LatencyWindow } from "./state.ts";
+export type { StrategyName } from "./strategies.ts";
+export type { AdapterContext } from "./target_base.ts";
+export type { DataPolicy, ProvidersConfig, TargetConfig } from "../config/schema.ts";
 export { anthropicTarget } from "./anthropic.ts";
 export { azureTarget } from "./azure.ts";
 export { mockTarget } from "./mock.ts";
@@ -41,6 +46,7 @@ export * from "./types.ts";
 export interface UpstreamOverride {
   /** Base URL the API paths are appended to, e.g. `http://127.0.0.1:8080/v1`. */
   url: string;
+  /** The upstream key (from the environment only). */
   apiKey?: string;
   /** Header carrying the key, e.g. `authorization`. */
   header: string;
@@ -50,8 +56,11 @@ export interface UpstreamOverride {
 
 /** Options of {@link compileProviders}. */
 export interface CompileProvidersOptions {
+  /** Resolves `secret_key_ref`s; unresolved secrets make their target unavailable. */
   resolveSecret: SecretResolver;
+  /** Debug override: replaces every target by one OpenAI-compatible target `upstream`. */
   override?: UpstreamOverride;
+  /** Process-wide router state (created once with {@link createRouterState}). */
   state: RouterState;
   /** PEM CA certificates to trust for provider connections. */
   caCerts?: string[];
@@ -59,7 +68,9 @@ export interface CompileProvidersOptions {
 
 /** Targets and router of one config snapshot. */
 export interface CompiledProviders {
+  /** Every configured target, available or not, in config order. */
   readonly targets: readonly ProviderTarget[];
+  /** The snapshot's router. */
   readonly router: Router;
   /** Releases connection pools of this snapshot's targets (call after in-flight requests finished). */
   close(): void;

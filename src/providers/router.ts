@@ -27,16 +27,23 @@ import {
 
 /** One try of one target inside a dispatch. */
 export interface RouterAttempt {
+  /** The target tried. */
   targetId: string;
+  /** HTTP status when the target answered. */
   status?: number;
+  /** Why no HTTP answer came, when none did. */
   failure?: UpstreamFailureKind;
+  /** Time to response headers (or to the failure). */
   latencyMs: number;
 }
 
 /** The answer a dispatch settled on. */
 export interface Dispatched {
+  /** The answer in the client's API shape (a 2xx, a client-fault 4xx, or a final 429). */
   response: Response;
+  /** The target that produced it. */
   target: ProviderTarget;
+  /** Every try, in order, the answering one last. */
   attempts: RouterAttempt[];
   /** Time to response headers of the answering attempt. */
   upstreamLatencyMs: number;
@@ -47,8 +54,11 @@ export type RoutingFailureCode = "upstream_failed" | "upstream_timeout" | "no_ta
 
 /** Raised by {@link Router.dispatch} when every eligible target failed. Messages never hold secrets. */
 export class RoutingError extends Error {
+  /** Stable failure code (maps to 502 `upstream_failed`, 504 `upstream_timeout`). */
   readonly code: RoutingFailureCode;
+  /** The tries made before giving up. */
   readonly attempts: RouterAttempt[];
+  /** Creates the error; `message` must name targets and statuses only. */
   constructor(code: RoutingFailureCode, message: string, attempts: RouterAttempt[] = []) {
     super(message);
     this.name = "RoutingError";
@@ -72,11 +82,17 @@ export type TriggerClass = "rate_limit" | "server_error" | "timeout" | "connecti
 
 /** Router settings from the `providers` section. */
 export interface RouterConfig {
+  /** How eligible targets are ordered. */
   strategy: StrategyName;
+  /** Model globs whose listed target ids go first, in the listed order. */
   routes: readonly { model: string; targets: readonly string[] }[];
+  /** Failure classes that move on to the next target. */
   triggers: readonly TriggerClass[];
+  /** Extra tries after the first. */
   maxFallbackAttempts: number;
+  /** Consecutive failures that open a target's circuit. */
   breakerThreshold: number;
+  /** Time an open circuit waits before admitting one trial request. */
   breakerCooldownMs: number;
 }
 

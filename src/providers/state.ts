@@ -39,7 +39,9 @@ export class LatencyWindow {
 
 /** Runtime state of one target id. */
 export interface TargetRuntimeState {
+  /** The target's circuit breaker. */
   readonly breaker: CircuitBreaker;
+  /** Recent latencies (for `lowest_latency`). */
   readonly latency: LatencyWindow;
   /** Smooth weighted round robin accumulator. */
   swrrCurrent: number;
@@ -47,6 +49,7 @@ export interface TargetRuntimeState {
 
 /** Router state that outlives config snapshots (circuit breakers, latency windows), keyed by target id. */
 export interface RouterState {
+  /** Per-target state by target id. */
   readonly targets: Map<string, TargetRuntimeState>;
   /** Round-robin cursor. */
   cursor: number;

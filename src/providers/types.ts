@@ -40,8 +40,11 @@ export type UpstreamFailureKind = "timeout" | "connection_error";
 
 /** Thrown by {@link ProviderTarget.send} when no HTTP response could be had. */
 export class UpstreamError extends Error {
+  /** Stable failure kind. */
   readonly kind: UpstreamFailureKind;
+  /** The target that failed. */
   readonly targetId: string;
+  /** Creates the error; `message` must never hold a secret. */
   constructor(kind: UpstreamFailureKind, targetId: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "UpstreamError";
@@ -55,12 +58,17 @@ export type TargetHealth = "available" | "unavailable" | "open_circuit";
 
 /** A ready-to-use provider target (secrets resolved, URLs built) inside a runtime snapshot. */
 export interface ProviderTarget {
+  /** Unique target id from the config. */
   readonly id: string;
+  /** Provider kind (which adapter). */
   readonly provider: ProviderKind;
   /** The model sent upstream; when unset the client's `model` is passed through. */
   readonly model?: string;
+  /** Routing weight (`weighted` strategy). */
   readonly weight: number;
+  /** Bound on time to headers and on every idle gap while the body streams. */
   readonly timeoutMs: number;
+  /** What the provider promises about retention and training (for data-routing policies). */
   readonly dataPolicy?: DataPolicy;
   /** False when the target cannot be used (for example its secret did not resolve). */
   readonly available: boolean;
