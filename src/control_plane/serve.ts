@@ -14,7 +14,7 @@ import { openStore } from "./store/mod.ts";
 import type { Store } from "./store/types.ts";
 
 /** Options of {@link startControlPlane}. */
-export interface ServeOptions extends Omit<ControlPlaneOptions, "secrets" | "log" | "now" | "metrics"> {
+export interface ServeOptions extends Omit<ControlPlaneOptions, "secrets" | "log" | "metrics"> {
   /** `host:port` (default `0.0.0.0:8081`); port 0 picks a free port. */
   listen?: string;
   /** `postgres://…` or a SQLite file; default `<dataDir>/kt-control-plane.db`. */
