@@ -188,7 +188,7 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -235,7 +235,7 @@ export async function startTestPostgres(binDir: string): Promise<TestPostgres> {
       "--no-sync",
     ]),
   );
-  const port = await freePort();
+  const port = freePort();
   await run(...wrap(join(binDir, "pg_ctl"), [
     "-D",
     data,
