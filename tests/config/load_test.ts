@@ -26,9 +26,15 @@ Deno.test("config: a minimal document validates and defaults are filled", () => 
 
 Deno.test("config: ${VAR} resolves from the environment; unset without default is E007 with its line", () => {
   const text = base.replace("${BASE:-https://api.example.com/v1}", "${BASE_URL}");
-  const ok = loadConfig([{ name: "a.yaml", text }], { env: (n) => (n === "BASE_URL" ? "https://x.test/v1" : undefined) });
+  const ok = loadConfig([{ name: "a.yaml", text }], {
+    env: (n) => (n === "BASE_URL" ? "https://x.test/v1" : undefined),
+  });
   assert.equal(ok.config.providers.targets[0].base_url, "https://x.test/v1");
-  assert.equal(JSON.stringify(ok.document).includes("x.test"), false, "the public document keeps the placeholder");
+  assert.equal(
+    JSON.stringify(ok.document).includes("x.test"),
+    false,
+    "the public document keeps the placeholder",
+  );
   const r = lintConfig([{ name: "a.yaml", text }], { env: noEnv });
   const e = r.issues.find((i) => i.code === "E007");
   assert.ok(e, JSON.stringify(r.issues));
@@ -49,7 +55,10 @@ Deno.test("config: unknown keys are E002 with a did-you-mean hint, line and colu
 });
 
 Deno.test("config: type and range errors are E008 naming the path", () => {
-  const text = base.replace("provider: openai", "provider: openai\n      timeout_ms: -5\n      weight: heavy");
+  const text = base.replace(
+    "provider: openai",
+    "provider: openai\n      timeout_ms: -5\n      weight: heavy",
+  );
   const r = lintConfig([{ name: "a.yaml", text }], { env: noEnv });
   const paths = r.issues.filter((i) => i.code === "E008").map((i) => i.path).sort();
   assert.deepEqual(paths, ["providers.targets[0].timeout_ms", "providers.targets[0].weight"]);
@@ -69,7 +78,13 @@ Deno.test("config: YAML syntax errors carry line and column", () => {
 
 Deno.test("config: duplicate target ids (E004) and unknown route targets (E005)", () => {
   const text = base + `    - { id: a, provider: mock }\n`;
-  const r = lintConfig([{ name: "a.yaml", text: text.replace("providers:\n", "providers:\n  routing: { routes: [{ model: 'gpt-*', targets: [b] }] }\n") }], { env: noEnv });
+  const r = lintConfig([{
+    name: "a.yaml",
+    text: text.replace(
+      "providers:\n",
+      "providers:\n  routing: { routes: [{ model: 'gpt-*', targets: [b] }] }\n",
+    ),
+  }], { env: noEnv });
   const codes = r.issues.map((i) => i.code);
   assert.ok(codes.includes("E004"), JSON.stringify(r.issues));
   assert.ok(codes.includes("E005"));
@@ -82,7 +97,9 @@ providers:
   targets: [{ id: b, provider: mock }]
 global_rate_limit: { max_requests: 5, window_seconds: 1 }
 `;
-  const { config, sources } = loadConfig([{ name: "a.yaml", text: base }, { name: "b.yaml", text: over }], { env: noEnv });
+  const { config, sources } = loadConfig([{ name: "a.yaml", text: base }, { name: "b.yaml", text: over }], {
+    env: noEnv,
+  });
   assert.equal(config.pack.name, "t");
   assert.equal(config.pack.version, "2.0.0");
   assert.deepEqual(config.providers.targets.map((t) => t.id), ["b"]);
@@ -91,7 +108,10 @@ global_rate_limit: { max_requests: 5, window_seconds: 1 }
 });
 
 Deno.test("config: errors in a later layer point at that file", () => {
-  const r = lintConfig([{ name: "a.yaml", text: base }, { name: "b.yaml", text: "pack:\n  enabled: maybe\n" }], { env: noEnv });
+  const r = lintConfig([{ name: "a.yaml", text: base }, {
+    name: "b.yaml",
+    text: "pack:\n  enabled: maybe\n",
+  }], { env: noEnv });
   assert.equal(r.issues[0].file, "b.yaml");
   assert.equal(r.issues[0].line, 2);
 });
@@ -114,7 +134,10 @@ Deno.test("config: loadConfig throws a ConfigError listing every error", () => {
 });
 
 Deno.test("config: JSON documents are accepted", () => {
-  const doc = { pack: { name: "j", version: "0.1.0", enabled: false }, providers: { targets: [{ id: "m", provider: "mock" }] } };
+  const doc = {
+    pack: { name: "j", version: "0.1.0", enabled: false },
+    providers: { targets: [{ id: "m", provider: "mock" }] },
+  };
   const { config } = loadConfig([{ name: "c.json", text: JSON.stringify(doc) }], { env: noEnv });
   assert.equal(config.pack.enabled, false);
 });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { chat, configDoc, startGateway } from "../helpers/gateway.ts";
 
-async function errorOf(res: Response): Promise<{ type: string; code: string; message: string; request_id: string }> {
+async function errorOf(
+  res: Response,
+): Promise<{ type: string; code: string; message: string; request_id: string }> {
   assert.equal(res.headers.get("content-type"), "application/json");
   const body = await res.json();
   assert.ok(body.error, JSON.stringify(body));
@@ -20,7 +22,9 @@ Deno.test("http: health, readiness, liveness, models, metrics and the public con
   assert.equal(health.status, "healthy");
   assert.equal(health.config_version, "1.0.0");
   assert.deepEqual(health.providers, { "mock-a": "available" });
-  for (const k of ["version", "uptime_seconds", "policies_loaded", "requests_processed"]) assert.ok(k in health, k);
+  for (const k of ["version", "uptime_seconds", "policies_loaded", "requests_processed"]) {
+    assert.ok(k in health, k);
+  }
   const models = await (await fetch(`${gw.url}/v1/models`)).json();
   assert.equal(models.object, "list");
   assert.deepEqual(models.data.map((m: { id: string }) => m.id), ["mock-gpt"]);
@@ -41,7 +45,10 @@ Deno.test("http: health, readiness, liveness, models, metrics and the public con
       "keeptrusts_gateway_inflight_requests",
     ]
   ) assert.ok(metrics.includes(name), name);
-  assert.match(metrics, /keeptrusts_gateway_requests_total\{route="chat",target="mock-a",model="mock-gpt",status="200"\} 1/);
+  assert.match(
+    metrics,
+    /keeptrusts_gateway_requests_total\{route="chat",target="mock-a",model="mock-gpt",status="200"\} 1/,
+  );
 });
 
 Deno.test("http: x-request-id is echoed when given and generated when absent", async () => {
@@ -62,13 +69,38 @@ const badInputs: Array<[string, RequestInit, number, string]> = [
   ["empty body", { body: "" }, 400, "malformed_json"],
   ["a JSON array", { body: "[1,2]" }, 400, "malformed_json"],
   ["missing messages", { body: JSON.stringify({ model: "m" }) }, 400, "missing_field"],
-  ["missing model", { body: JSON.stringify({ messages: [{ role: "user", content: "x" }] }) }, 400, "missing_field"],
-  ["wrong type for messages", { body: JSON.stringify({ model: "m", messages: "hello" }) }, 400, "invalid_field"],
-  ["message without role", { body: JSON.stringify({ model: "m", messages: [{ content: "x" }] }) }, 400, "invalid_field"],
-  ["wrong type for model", { body: JSON.stringify({ model: 5, messages: [{ role: "user", content: "x" }] }) }, 400, "invalid_field"],
+  [
+    "missing model",
+    { body: JSON.stringify({ messages: [{ role: "user", content: "x" }] }) },
+    400,
+    "missing_field",
+  ],
+  [
+    "wrong type for messages",
+    { body: JSON.stringify({ model: "m", messages: "hello" }) },
+    400,
+    "invalid_field",
+  ],
+  [
+    "message without role",
+    { body: JSON.stringify({ model: "m", messages: [{ content: "x" }] }) },
+    400,
+    "invalid_field",
+  ],
+  [
+    "wrong type for model",
+    { body: JSON.stringify({ model: 5, messages: [{ role: "user", content: "x" }] }) },
+    400,
+    "invalid_field",
+  ],
   ["invalid UTF-8", { body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }, 400, "invalid_encoding"],
   ["deeply nested JSON", { body: "[".repeat(5000) + "]".repeat(5000) }, 400, "too_deeply_nested"],
-  ["wrong content type", { body: "{}", headers: { "content-type": "text/xml" } }, 415, "unsupported_media_type"],
+  [
+    "wrong content type",
+    { body: "{}", headers: { "content-type": "text/xml" } },
+    415,
+    "unsupported_media_type",
+  ],
 ];
 
 for (const [name, init, status, code] of badInputs) {
@@ -146,13 +178,20 @@ Deno.test("http: not ready before the first config (503 not_ready on API routes 
   const { Gateway } = await import("../../src/gateway/server.ts");
   const { MemoryAuditSink } = await import("../../src/audit/event.ts");
   const { Logger } = await import("../../src/observability/log.ts");
-  const gateway = new Gateway({ ktVersion: "t", audit: new MemoryAuditSink(), logger: new Logger({ write: () => {} }) });
+  const gateway = new Gateway({
+    ktVersion: "t",
+    audit: new MemoryAuditSink(),
+    logger: new Logger({ write: () => {} }),
+  });
   const addr = await gateway.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const r = await fetch(`http://127.0.0.1:${addr.port}/readyz`);
     assert.equal(r.status, 503);
     await r.body?.cancel();
-    const c = await fetch(`http://127.0.0.1:${addr.port}/v1/chat/completions`, { method: "POST", body: "{}" });
+    const c = await fetch(`http://127.0.0.1:${addr.port}/v1/chat/completions`, {
+      method: "POST",
+      body: "{}",
+    });
     assert.equal(c.status, 503);
     assert.equal((await errorOf(c)).code, "not_ready");
     assert.equal((await (await fetch(`http://127.0.0.1:${addr.port}/health`)).json()).status, "unhealthy");

@@ -19,7 +19,9 @@ function assertPermissionClean(lines: string[]) {
 }
 
 Deno.test("process: kt gateway run reads its config from stdin under the compiled flags and serves", async () => {
-  await using kt = await spawnKt(["gateway", "run", "--policy-config", "-", "--listen", "127.0.0.1:0"], { stdin: v("1.0.0") });
+  await using kt = await spawnKt(["gateway", "run", "--policy-config", "-", "--listen", "127.0.0.1:0"], {
+    stdin: v("1.0.0"),
+  });
   const res = await fetch(`${kt.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -41,13 +43,24 @@ Deno.test("process: a config outside /etc/keeptrusts gets one clear sentence and
   try {
     await Deno.writeTextFile(`${dir}/c.json`, v("1.0.0"));
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", ...gatewayFlags(), `${ROOT}main.ts`, "gateway", "run", "--policy-config", `${dir}/c.json`],
+      args: [
+        "run",
+        ...gatewayFlags(),
+        `${ROOT}main.ts`,
+        "gateway",
+        "run",
+        "--policy-config",
+        `${dir}/c.json`,
+      ],
       stdout: "piped",
       stderr: "piped",
     }).output();
     assert.equal(out.code, 2);
     const err = new TextDecoder().decode(out.stderr).trim();
-    assert.match(err, /^kt: kt may only read files under \/etc\/keeptrusts: move .* there, or pass the config on standard input with --policy-config -/);
+    assert.match(
+      err,
+      /^kt: kt may only read files under \/etc\/keeptrusts: move .* there, or pass the config on standard input with --policy-config -/,
+    );
     assert.equal(err.split("\n").length, 1, "one sentence, no stack trace");
     assert.doesNotMatch(err, /NotCapable|Requires read access/);
   } finally {
@@ -63,7 +76,9 @@ Deno.test("process: an invalid config fails startup with exit 2 and file:line:co
     stderr: "piped",
   }).spawn();
   const w = out.stdin.getWriter();
-  await w.write(new TextEncoder().encode("pack: { name: x, version: one, enabled: true }\nproviders: { targets: [] }\n"));
+  await w.write(
+    new TextEncoder().encode("pack: { name: x, version: one, enabled: true }\nproviders: { targets: [] }\n"),
+  );
   await w.close();
   const r = await out.output();
   assert.equal(r.code, 2);
@@ -77,7 +92,9 @@ Deno.test("process: SIGHUP and kt gateway reload re-read the files; a bad file k
   const file = `${dir}/policy-config.json`;
   await Deno.writeTextFile(file, v("1.0.0"), { mode: 0o600 });
   const flags = gatewayFlags({ extraRead: [dir] });
-  await using kt = await spawnKt(["gateway", "run", "--policy-config", file, "--listen", "127.0.0.1:0"], { flags });
+  await using kt = await spawnKt(["gateway", "run", "--policy-config", file, "--listen", "127.0.0.1:0"], {
+    flags,
+  });
   try {
     const version = async () => (await (await fetch(`${kt.url}/readyz`)).json()).config_version;
     assert.equal(await version(), "1.0.0");
@@ -127,7 +144,9 @@ Deno.test("process: a group-readable config file triggers a warning", async () =
 });
 
 Deno.test("process: kt healthcheck exits 0 against a ready gateway and 1 when nothing listens", async () => {
-  await using kt = await spawnKt(["gateway", "run", "--policy-config", "-", "--listen", "127.0.0.1:0"], { stdin: v("1.0.0") });
+  await using kt = await spawnKt(["gateway", "run", "--policy-config", "-", "--listen", "127.0.0.1:0"], {
+    stdin: v("1.0.0"),
+  });
   const ok = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...gatewayFlags(), `${ROOT}main.ts`, "healthcheck", "--url", `${kt.url}/readyz`],
     stdout: "null",
@@ -136,7 +155,16 @@ Deno.test("process: kt healthcheck exits 0 against a ready gateway and 1 when no
   assert.equal(ok.code, 0);
   await kt.stop();
   const bad = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...gatewayFlags(), `${ROOT}main.ts`, "healthcheck", "--url", `${kt.url}/readyz`, "--timeout", "1"],
+    args: [
+      "run",
+      ...gatewayFlags(),
+      `${ROOT}main.ts`,
+      "healthcheck",
+      "--url",
+      `${kt.url}/readyz`,
+      "--timeout",
+      "1",
+    ],
     stdout: "null",
     stderr: "piped",
   }).output();
@@ -146,7 +174,11 @@ Deno.test("process: kt healthcheck exits 0 against a ready gateway and 1 when no
 
 Deno.test("process: usage errors exit 2; --version and --help exit 0", async () => {
   const run = (args: string[]) =>
-    new Deno.Command(Deno.execPath(), { args: ["run", ...gatewayFlags(), `${ROOT}main.ts`, ...args], stdout: "piped", stderr: "piped" })
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", ...gatewayFlags(), `${ROOT}main.ts`, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    })
       .output();
   assert.equal((await run(["gateway", "run", "--no-such-flag"])).code, 2);
   assert.equal((await run(["gateway", "run", "--policy-config", "-", "--listen", "nonsense"])).code, 2);
@@ -154,7 +186,13 @@ Deno.test("process: usage errors exit 2; --version and --help exit 0", async () 
   const version = await run(["--version"]);
   assert.equal(version.code, 0);
   assert.match(new TextDecoder().decode(version.stdout), /^\d+\.\d+\.\d+/);
-  for (const args of [["--help"], ["gateway", "run", "--help"], ["healthcheck", "--help"], ["config", "schema", "--help"]]) {
+  for (
+    const args of [["--help"], ["gateway", "run", "--help"], ["healthcheck", "--help"], [
+      "config",
+      "schema",
+      "--help",
+    ]]
+  ) {
     const r = await run(args);
     assert.equal(r.code, 0, args.join(" "));
     assert.match(new TextDecoder().decode(r.stdout), /Usage: kt/);

@@ -202,5 +202,14 @@ export async function spawnKt(args: string[], options: SpawnOptions = {}): Promi
       throw err;
     }
   }
-  return { url, pid: child.pid, child, stderr, stdout, stop, waitFor, [Symbol.asyncDispose]: async () => void await stop() };
+  return {
+    url,
+    pid: child.pid,
+    child,
+    stderr,
+    stdout,
+    stop,
+    waitFor,
+    [Symbol.asyncDispose]: async () => void await stop(),
+  };
 }
