@@ -6,7 +6,7 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderTarget, UpstreamRequest } from "./types.ts";
-import { buildRequestHeaders, readText, responseHeaders, upstreamFetch } from "./http.ts";
+import { buildRequestHeaders, readText, upstreamFetch, withContentType } from "./http.ts";
 import { joinUrl } from "./openai.ts";
 import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
 import { anthropicErrorToOpenAI, jsonResponse } from "./translate/common.ts";
@@ -42,11 +42,7 @@ export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): Provide
     async send(req) {
       if (req.api === "messages") {
         const res = await call(req, passBody(req, cfg.model));
-        return new Response(res.body, {
-          status: res.status,
-          statusText: res.statusText,
-          headers: responseHeaders(res.headers),
-        });
+        return res;
       }
       if (req.api !== "chat") throw new Error(`target ${cfg.id} does not serve ${req.api}`);
       const body = withModel(chatRequestToMessages(req.body), cfg.model);
@@ -57,7 +53,7 @@ export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): Provide
         return jsonResponse(
           anthropicErrorToOpenAI(parseJson(text), res.status),
           res.status,
-          responseHeaders(res.headers),
+          res.headers,
         );
       }
       if (isEventStream(res) && res.body) {
@@ -65,14 +61,14 @@ export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): Provide
           (req.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
         return new Response(res.body.pipeThrough(messagesStreamToChat(clientModel, includeUsage)), {
           status: res.status,
-          headers: responseHeaders(res.headers, "text/event-stream"),
+          headers: withContentType(res.headers, "text/event-stream"),
         });
       }
       const msg = parseJson(await res.text()) ?? {};
       return jsonResponse(
         messagesResponseToChat(msg as Record<string, unknown>, clientModel),
         res.status,
-        responseHeaders(res.headers),
+        res.headers,
       );
     },
   };

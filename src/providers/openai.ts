@@ -6,7 +6,7 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ApiKind, ProviderTarget, UpstreamRequest } from "./types.ts";
-import { buildRequestHeaders, readText, responseHeaders, upstreamFetch } from "./http.ts";
+import { buildRequestHeaders, readText, upstreamFetch, withContentType } from "./http.ts";
 import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
 import { jsonResponse, openAIErrorToAnthropic } from "./translate/common.ts";
 import { parseJson } from "./translate/sse.ts";
@@ -63,11 +63,7 @@ export function openAIFamilyTarget(
         const url = wire.urlFor(req.api);
         if (!url) throw new Error(`target ${cfg.id} does not serve ${req.api}`);
         const res = await call(url, req, passBody(req, model));
-        return new Response(res.body, {
-          status: res.status,
-          statusText: res.statusText,
-          headers: responseHeaders(res.headers),
-        });
+        return res;
       }
       const chatBody = withModel(messagesRequestToChat(req.body), model);
       const res = await call(wire.urlFor("chat")!, req, JSON.stringify(chatBody));
@@ -77,20 +73,20 @@ export function openAIFamilyTarget(
         return jsonResponse(
           openAIErrorToAnthropic(parseJson(text), res.status),
           res.status,
-          responseHeaders(res.headers),
+          res.headers,
         );
       }
       if (isEventStream(res) && res.body) {
         return new Response(res.body.pipeThrough(chatStreamToMessages(clientModel)), {
           status: res.status,
-          headers: responseHeaders(res.headers, "text/event-stream"),
+          headers: withContentType(res.headers, "text/event-stream"),
         });
       }
       const chat = parseJson(await res.text());
       return jsonResponse(
         chatResponseToMessages((chat ?? {}) as Record<string, unknown>, clientModel),
         res.status,
-        responseHeaders(res.headers),
+        res.headers,
       );
     },
   };
