@@ -10,6 +10,7 @@ import { CliError } from "./errors.ts";
 import { gatewayReloadCommand, gatewayRunCommand } from "./commands/gateway_run.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
 import { configSchemaCommand } from "./commands/config_schema.ts";
+import { configKeygenCommand, configSignCommand } from "./commands/config_sign.ts";
 
 /** Builds the `kt` program. */
 export function buildProgram(): Command {
@@ -26,6 +27,8 @@ export function buildProgram(): Command {
 
   const config = new Command("config").description("config documents: schema, signing, publishing");
   config.addCommand(configSchemaCommand());
+  config.addCommand(configKeygenCommand());
+  config.addCommand(configSignCommand());
   program.addCommand(config);
 
   program.addCommand(healthcheckCommand());
