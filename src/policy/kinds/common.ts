@@ -1,0 +1,190 @@
+/**
+ * Shared building blocks of the policy kinds: the compiled-policy contract the
+ * engine drives, text spans and their redaction, glob matching, and the
+ * `detect_patterns` schema shared by pii-detector and dlp-filter.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type {
+  Phase,
+  PolicyKindDefinition,
+  PolicyRequest,
+  RequestPolicyState,
+  RoutingRequirement,
+  TextSegment,
+  Verdict,
+} from "../types.ts";
+
+/** A detected piece of text: `[start, end)` in the scanned string. */
+export interface Span {
+  start: number;
+  end: number;
+  /** Entity or finding name (`email`, `credit_card`, `blocked_term`, …). */
+  entity: string;
+}
+
+/** What a compiled policy sees when it runs. */
+export interface EvalInput {
+  readonly request: PolicyRequest;
+  /** Current segments (already redacted by earlier policies of the chain). */
+  readonly segments: readonly TextSegment[];
+  readonly state: RequestPolicyState;
+  readonly phase: Phase;
+}
+
+/** One policy's decision inside a phase. */
+export interface PolicyDecision {
+  verdict: Verdict;
+  reasonCode: string | null;
+  findings: Record<string, number>;
+  /** Replacement segments when the verdict is `redact`. */
+  segments?: readonly TextSegment[];
+  /** Client-facing message on block (never the blocked content). */
+  message?: string;
+  /** Routing constraints (data-routing-policy). */
+  routing?: RoutingRequirement;
+}
+
+/** A policy compiled once per config snapshot. */
+export interface CompiledPolicy {
+  readonly kind: string;
+  readonly phases: readonly Phase[];
+  /** True when the output phase reads response content (text or tool calls). */
+  readonly inspectsOutput: boolean;
+  /** True when the output phase inspects tool calls. */
+  readonly checksToolCalls: boolean;
+  /** True when the policy looks only at text segments (usable by the stream guard). */
+  readonly textOnly: boolean;
+  /** Runs the policy. May throw; the engine applies the fail mode. */
+  evaluate(input: EvalInput): PolicyDecision;
+  /** Spans the policy would act on in `text` (the stream guard keeps them whole across chunk cuts). */
+  spans?(text: string): Span[];
+}
+
+/** A policy kind: its registry definition plus its compiler. */
+export interface PolicyKindModule {
+  readonly definition: PolicyKindDefinition;
+  /** Compiles a block that already passed `definition.schema` (defaults filled). */
+  compile(block: unknown): CompiledPolicy;
+}
+
+/** A decision that lets the content pass unchanged. */
+export function allowDecision(findings: Record<string, number> = {}): PolicyDecision {
+  return { verdict: "allow", reasonCode: null, findings };
+}
+
+/** Adds `n` to `findings[entity]`. */
+export function count(findings: Record<string, number>, entity: string, n = 1): void {
+  findings[entity] = (findings[entity] ?? 0) + n;
+}
+
+/**
+ * Replaces `spans` (sorted by start, possibly overlapping: later overlapping spans are
+ * dropped) in `text` with `replace(span, original)`.
+ */
+export function applySpans(
+  text: string,
+  spans: readonly Span[],
+  replace: (span: Span, original: string) => string,
+): string {
+  let out = "";
+  let pos = 0;
+  for (const s of spans) {
+    if (s.start < pos) continue;
+    out += text.slice(pos, s.start) + replace(s, text.slice(s.start, s.end));
+    pos = s.end;
+  }
+  return pos === 0 && spans.length === 0 ? text : out + text.slice(pos);
+}
+
+/** Sorts spans by start (longest first on ties) and drops the ones overlapping an earlier span. */
+export function normalizeSpans(spans: Span[]): Span[] {
+  if (spans.length < 2) return spans;
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Span[] = [];
+  let end = -1;
+  for (const s of spans) {
+    if (s.start >= end) {
+      out.push(s);
+      end = s.end;
+    }
+  }
+  return out;
+}
+
+const globCache = new Map<string, RegExp>();
+
+/** Compiles a glob (`*` any run, `?` one character; case-insensitive) to an anchored regex. */
+export function globToRegExp(glob: string): RegExp {
+  let re = globCache.get(glob);
+  if (!re) {
+    // Collapse runs of `*` so the regex has no adjacent unbounded quantifiers.
+    const src = glob.replace(/\*+/g, "*").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
+    re = new RegExp(`^${src}$`, "is");
+    globCache.set(glob, re);
+  }
+  return re;
+}
+
+/** A list of globs compiled for repeated matching. */
+export class GlobSet {
+  readonly #exact = new Set<string>();
+  readonly #patterns: RegExp[] = [];
+  readonly size: number;
+  constructor(globs: readonly string[]) {
+    for (const g of globs) {
+      if (/[*?]/.test(g)) this.#patterns.push(globToRegExp(g));
+      else this.#exact.add(g.toLowerCase());
+    }
+    this.size = globs.length;
+  }
+  /** True when `name` matches any glob (names longer than 512 characters never match a wildcard). */
+  matches(name: string): boolean {
+    if (this.#exact.has(name.toLowerCase())) return true;
+    if (name.length > 512) return false;
+    for (const re of this.#patterns) if (re.test(name)) return true;
+    return false;
+  }
+}
+
+/** Roles whose text is supplied by the user (or by tools acting on the user's behalf). */
+export const USER_SUPPLIED_ROLES: ReadonlySet<string> = new Set([
+  "user",
+  "tool",
+  "prompt",
+  "input",
+  "function",
+]);
+
+/** A custom named pattern (`detect_patterns` entries): a bare string or `{name, pattern, case_insensitive}`. */
+export const customPatternSchema = z.union([
+  z.string().min(1).max(1000),
+  z.strictObject({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, "a name such as employee_id"),
+    pattern: z.string().min(1).max(1000),
+    case_insensitive: z.boolean().default(false),
+  }),
+]);
+
+/** A `detect_patterns` entry after normalisation. */
+export interface NamedPattern {
+  name: string;
+  pattern: string;
+  caseInsensitive: boolean;
+}
+
+/** Normalises `detect_patterns` entries (bare strings get `pattern_<i>` names). */
+export function namedPatterns(entries: readonly z.infer<typeof customPatternSchema>[]): NamedPattern[] {
+  return entries.map((e, i) =>
+    typeof e === "string"
+      ? { name: `pattern_${i + 1}`, pattern: e, caseInsensitive: false }
+      : { name: e.name, pattern: e.pattern, caseInsensitive: e.case_insensitive }
+  );
+}
+
+/** Escapes a literal for use inside a RegExp. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\\/-]/g, "\\$&");
+}

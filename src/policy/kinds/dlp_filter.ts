@@ -1,0 +1,129 @@
+/**
+ * `dlp-filter` (input and output): `blocked_terms` (case-insensitive, whole
+ * word, optional fuzzy matching within `max_distance` edits) and
+ * `detect_patterns` (named custom regexes); `action: redact|block`.
+ *
+ * Reason code: `dlp_violation`. Findings: `blocked_term`, `blocked_term_fuzzy`, or the
+ * pattern names.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  allowDecision,
+  applySpans,
+  count,
+  customPatternSchema,
+  type EvalInput,
+  namedPatterns,
+  normalizeSpans,
+  type PolicyDecision,
+  type PolicyKindModule,
+  type Span,
+} from "./common.ts";
+import { TermMatcher } from "./term_matcher.ts";
+import { checkUserPattern, compileUserPattern, scanRegExp } from "../safe_regex.ts";
+import type { TextSegment } from "../types.ts";
+
+/** Schema of `policy.dlp-filter`. */
+export const dlpFilterSchema = z.strictObject({
+  action: z.enum(["redact", "block"]).default("block"),
+  blocked_terms: z.array(z.string().min(1).max(200)).max(10_000).default([]),
+  detect_patterns: z.array(customPatternSchema).max(100).default([]),
+  fuzzy_matching: z.strictObject({
+    enabled: z.boolean().default(false),
+    max_distance: z.number().int().min(1).max(3).default(1),
+    /** Terms shorter than this match exactly only (short words have too many near neighbours). */
+    min_term_length: z.number().int().min(3).max(100).default(5),
+  }).default({ enabled: false, max_distance: 1, min_term_length: 5 }),
+  /** Replacement text for redacted matches. */
+  marker: z.string().max(100).default("[REDACTED]"),
+});
+
+/** A validated `policy.dlp-filter` block. */
+export type DlpFilterConfig = z.infer<typeof dlpFilterSchema>;
+
+/** The dlp-filter kind. */
+export const dlpFilter: PolicyKindModule = {
+  definition: {
+    kind: "dlp-filter",
+    phases: ["input", "output"],
+    schema: dlpFilterSchema,
+    check(block: unknown) {
+      const cfg = block as DlpFilterConfig;
+      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
+      namedPatterns(cfg.detect_patterns).forEach((p, i) => {
+        const problem = checkUserPattern(p.pattern, p.caseInsensitive);
+        if (problem) {
+          issues.push({
+            path: typeof cfg.detect_patterns[i] === "string"
+              ? `detect_patterns.${i}`
+              : `detect_patterns.${i}.pattern`,
+            message: `pattern "${p.name}": ${problem.message}`,
+            code: "E006",
+            hint: problem.hint,
+          });
+        }
+      });
+      return issues;
+    },
+  },
+  compile(block: unknown) {
+    const cfg = dlpFilterSchema.parse(block ?? {});
+    const terms = new TermMatcher(
+      cfg.blocked_terms.map((term) => ({ term, entity: "blocked_term" })),
+      {
+        maxDistance: cfg.fuzzy_matching.enabled ? cfg.fuzzy_matching.max_distance : 0,
+        minFuzzyLength: cfg.fuzzy_matching.min_term_length,
+      },
+    );
+    const custom = namedPatterns(cfg.detect_patterns).map((p) => ({
+      name: p.name,
+      re: compileUserPattern(p.pattern, p.caseInsensitive),
+    }));
+    const spans = (text: string): Span[] => {
+      const found = terms.find(text);
+      for (const c of custom) {
+        scanRegExp(c.re, text, (start, end) => found.push({ start, end, entity: c.name }));
+      }
+      return normalizeSpans(found);
+    };
+    return {
+      kind: "dlp-filter",
+      phases: ["input", "output"],
+      inspectsOutput: true,
+      checksToolCalls: false,
+      textOnly: true,
+      spans,
+      evaluate(input: EvalInput): PolicyDecision {
+        const findings: Record<string, number> = {};
+        let out: TextSegment[] | null = null;
+        const segs = input.segments;
+        for (let i = 0; i < segs.length; i++) {
+          const found = spans(segs[i].text);
+          if (found.length === 0) continue;
+          for (const s of found) count(findings, s.entity);
+          if (cfg.action === "block") continue;
+          out ??= segs.slice();
+          out[i] = {
+            key: segs[i].key,
+            role: segs[i].role,
+            text: applySpans(segs[i].text, found, () => cfg.marker),
+          };
+        }
+        if (Object.keys(findings).length === 0) return allowDecision();
+        if (cfg.action === "block") {
+          return {
+            verdict: "block",
+            reasonCode: "dlp_violation",
+            findings,
+            message: `${
+              input.phase === "input" ? "The request" : "The response"
+            } contains restricted content (data-loss-prevention policy).`,
+          };
+        }
+        return { verdict: "redact", reasonCode: "dlp_violation", findings, segments: out ?? segs };
+      },
+    };
+  },
+};

@@ -1,0 +1,169 @@
+/**
+ * `pii-detector` (input and output): finds personal data with the built-in
+ * scanner ({@link scanPii}) plus `detect_patterns`, then redacts or blocks.
+ *
+ * Reason code: `pii_detected`. Findings: entity name → count.
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  allowDecision,
+  applySpans,
+  count,
+  customPatternSchema,
+  type EvalInput,
+  namedPatterns,
+  normalizeSpans,
+  type PolicyDecision,
+  type PolicyKindModule,
+  type Span,
+} from "./common.ts";
+import { PII_ENTITIES, scanPii } from "./pii_scanner.ts";
+import { checkUserPattern, compileUserPattern, scanRegExp } from "../safe_regex.ts";
+import type { RequestPolicyState, TextSegment } from "../types.ts";
+
+const ENTITY_NAMES = [...PII_ENTITIES, "ip_address"] as const;
+
+/** Schema of `policy.pii-detector`. */
+export const piiDetectorSchema = z.strictObject({
+  action: z.enum(["redact", "block"]).default("redact"),
+  /** Built-in entities to detect (default: all; `mrn`/`npi` also need `healthcare_mode`). */
+  entities: z.array(z.enum(ENTITY_NAMES)).optional(),
+  healthcare_mode: z.boolean().default(false),
+  detect_patterns: z.array(customPatternSchema).max(100).default([]),
+  redaction: z.strictObject({
+    marker_format: z.enum(["label", "asterisks", "partial"]).default("label"),
+    restore: z.boolean().default(false),
+  }).default({ marker_format: "label", restore: false }),
+});
+
+/** A validated `policy.pii-detector` block. */
+export type PiiDetectorConfig = z.infer<typeof piiDetectorSchema>;
+
+const placeholderCounters = new WeakMap<
+  RequestPolicyState,
+  { byValue: Map<string, string>; n: Map<string, number> }
+>();
+
+/** `****1234`: the last four letters or digits of the value. */
+function partialMarker(original: string): string {
+  const alnum = original.replace(/[^A-Za-z0-9]/g, "");
+  return alnum.length >= 8 ? `****${alnum.slice(-4)}` : "****";
+}
+
+/** Placeholder for `redaction.restore`: unique per distinct value within a request. */
+function placeholder(state: RequestPolicyState, entity: string, original: string): string {
+  let c = placeholderCounters.get(state);
+  if (!c) {
+    c = { byValue: new Map(), n: new Map() };
+    placeholderCounters.set(state, c);
+  }
+  const existing = c.byValue.get(original);
+  if (existing) return existing;
+  const label = entity.toUpperCase();
+  const n = (c.n.get(label) ?? 0) + 1;
+  c.n.set(label, n);
+  const p = `[${label}_${n}]`;
+  c.byValue.set(original, p);
+  state.restore.set(p, original);
+  return p;
+}
+
+/** The pii-detector kind. */
+export const piiDetector: PolicyKindModule = {
+  definition: {
+    kind: "pii-detector",
+    phases: ["input", "output"],
+    schema: piiDetectorSchema,
+    check(block: unknown) {
+      const cfg = block as PiiDetectorConfig;
+      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
+      namedPatterns(cfg.detect_patterns).forEach((p, i) => {
+        const problem = checkUserPattern(p.pattern, p.caseInsensitive);
+        if (problem) {
+          issues.push({
+            path: typeof cfg.detect_patterns[i] === "string"
+              ? `detect_patterns.${i}`
+              : `detect_patterns.${i}.pattern`,
+            message: `pattern "${p.name}": ${problem.message}`,
+            code: "E006",
+            hint: problem.hint,
+          });
+        }
+      });
+      return issues;
+    },
+  },
+  compile(block: unknown) {
+    const cfg = piiDetectorSchema.parse(block ?? {});
+    const entities = new Set<string>(cfg.entities ?? PII_ENTITIES);
+    if (entities.has("ip_address")) {
+      entities.add("ipv4");
+      entities.add("ipv6");
+    }
+    const scanOpts = { entities, healthcare: cfg.healthcare_mode };
+    const custom = namedPatterns(cfg.detect_patterns).map((p) => ({
+      name: p.name,
+      re: compileUserPattern(p.pattern, p.caseInsensitive),
+    }));
+    const format = cfg.redaction.marker_format;
+    const restore = cfg.redaction.restore;
+
+    const spans = (text: string): Span[] => {
+      const found = scanPii(text, scanOpts);
+      if (custom.length === 0) return found;
+      for (const c of custom) {
+        scanRegExp(c.re, text, (start, end) => found.push({ start, end, entity: c.name }));
+      }
+      return normalizeSpans(found);
+    };
+
+    const marker = (state: RequestPolicyState, phase: string, s: Span, original: string): string => {
+      if (restore && phase === "input") return placeholder(state, s.entity, original);
+      if (format === "asterisks") return "*****";
+      if (format === "partial") return partialMarker(original);
+      return `[${s.entity.toUpperCase()}]`;
+    };
+
+    return {
+      kind: "pii-detector",
+      phases: ["input", "output"],
+      inspectsOutput: true,
+      checksToolCalls: false,
+      textOnly: true,
+      spans,
+      evaluate(input: EvalInput): PolicyDecision {
+        const findings: Record<string, number> = {};
+        let out: TextSegment[] | null = null;
+        const segs = input.segments;
+        for (let i = 0; i < segs.length; i++) {
+          const seg = segs[i];
+          const found = spans(seg.text);
+          if (found.length === 0) continue;
+          for (const s of found) count(findings, s.entity);
+          if (cfg.action === "block") continue;
+          out ??= segs.slice();
+          out[i] = {
+            key: seg.key,
+            role: seg.role,
+            text: applySpans(seg.text, found, (s, original) => marker(input.state, input.phase, s, original)),
+          };
+        }
+        const kinds = Object.keys(findings);
+        if (kinds.length === 0) return allowDecision();
+        if (cfg.action === "block") {
+          return {
+            verdict: "block",
+            reasonCode: "pii_detected",
+            findings,
+            message: `${input.phase === "input" ? "The request" : "The response"} contains personal data (${
+              kinds.join(", ")
+            }); remove it and retry.`,
+          };
+        }
+        return { verdict: "redact", reasonCode: "pii_detected", findings, segments: out ?? segs };
+      },
+    };
+  },
+};

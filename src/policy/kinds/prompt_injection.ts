@@ -1,0 +1,555 @@
+/**
+ * `prompt-injection` (input): scores every user-supplied message (roles user,
+ * tool, function, prompt, input) from 0 to 1 and blocks (or logs) when the
+ * highest score reaches `threshold`.
+ *
+ * Each message is normalised (NFKC, zero-width characters stripped, Cyrillic and
+ * Greek lookalikes mapped to Latin, lower-cased, whitespace collapsed); base64
+ * runs are decoded and scanned too. Rules are grouped in families, each rule
+ * with a weight; matched weights combine as `1 - Π(1 - w)`. A rule runs only
+ * when one of its anchor words occurs (a cheap `indexOf` prefilter), and every
+ * rule is a regex without nested or unbounded-overlapping quantifiers.
+ *
+ * Reason code: `prompt_injection`. Findings: family → matched rules
+ * (`instruction_override`, `jailbreak`, `role_boundary`, `delimiter`, `prompt_leak`,
+ * `custom`, `encoded_payload`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  allowDecision,
+  count,
+  type EvalInput,
+  type PolicyDecision,
+  type PolicyKindModule,
+  USER_SUPPLIED_ROLES,
+} from "./common.ts";
+import { checkUserPattern, compileUserPattern } from "../safe_regex.ts";
+
+/** Schema of `policy.prompt-injection`. */
+export const promptInjectionSchema = z.strictObject({
+  threshold: z.number().min(0).max(1).default(0.5),
+  encoding: z.strictObject({
+    decode_base64: z.boolean().default(true),
+    normalize_unicode: z.boolean().default(true),
+  }).default({ decode_base64: true, normalize_unicode: true }),
+  detect_homoglyphs: z.boolean().default(true),
+  detection: z.strictObject({
+    attack_patterns: z.array(z.string().min(1).max(1000)).max(100).default([]),
+  }).default({ attack_patterns: [] }),
+  response: z.strictObject({
+    action: z.enum(["block", "log"]).default("block"),
+    message: z.string().max(1000).default(
+      "The request was blocked because it looks like a prompt-injection attempt.",
+    ),
+  }).default({
+    action: "block",
+    message: "The request was blocked because it looks like a prompt-injection attempt.",
+  }),
+});
+
+/** A validated `policy.prompt-injection` block. */
+export type PromptInjectionConfig = z.infer<typeof promptInjectionSchema>;
+
+interface Rule {
+  family: string;
+  weight: number;
+  /** Any of these substrings must occur in the normalised text for the regex to run. */
+  anchors: readonly string[];
+  re: RegExp;
+}
+
+const QUAL =
+  "(?:all|any|every|each|the|your|these|those|of|previous|prior|above|earlier|preceding|foregoing|original|initial|current|existing|system|safety|old|other|given|developer|hidden|and|former)";
+const TARGET =
+  "(?:instructions?|prompts?|rules|directions|guidelines|guidance|programming|guardrails|directives?|constraints|restrictions|policies|commands|context|training|orders)";
+const VERB =
+  "(?:ignore|disregard|forget|override|bypass|abandon|discard|set aside|don't follow|do not follow|stop following|neglect|overrule|erase|delete|throw away|pay no attention to|skip)";
+
+/** Built-in rules. Weights are calibrated on tests/corpus (see docs/policies.md). */
+export const BUILTIN_RULES: readonly Rule[] = [
+  // Instruction override.
+  r("instruction_override", 0.9, [
+    "ignore",
+    "disregard",
+    "forget",
+    "override",
+    "bypass",
+    "abandon",
+    "discard",
+    "aside",
+    "follow",
+    "neglect",
+    "overrule",
+    "erase",
+    "delete",
+    "throw away",
+    "attention",
+    "skip",
+  ], `\\b${VERB} (?:${QUAL} ){1,5}${TARGET}\\b`),
+  r(
+    "instruction_override",
+    0.9,
+    ["ignore", "disregard", "forget"],
+    `\\b${VERB} (?:all|everything) (?:above|before|prior|previously|you (?:were|have been) told)\\b`,
+  ),
+  r(
+    "instruction_override",
+    0.9,
+    ["ignore", "disregard", "forget"],
+    `\\b(?:ignore|disregard|forget) (?:what|everything) (?:you (?:were|have been) told|i said before|was said) (?:before|above|earlier|previously)\\b`,
+  ),
+  r(
+    "instruction_override",
+    0.75,
+    ["no longer"],
+    "\\byou (?:are|re) no longer (?:bound|restricted|limited|an ai|a language model|chatgpt|claude|an assistant|required to follow|subject to)\\b",
+  ),
+  r(
+    "instruction_override",
+    0.6,
+    ["instruction"],
+    "\\b(?:new|updated|real|actual|true|revised|secret|override|priority) (?:system )?instructions?(?: are)? ?:",
+  ),
+  r(
+    "instruction_override",
+    0.45,
+    ["instead"],
+    "\\binstead,? (?:you (?:will|must|should) )?(?:do|say|respond|reply|output|print)\\b",
+  ),
+  r("instruction_override", 0.4, ["from now on"], "\\bfrom now on,? you (?:will|are|must|shall|have)\\b"),
+  r(
+    "instruction_override",
+    0.85,
+    ["system override", "admin override", "developer override", "sudo"],
+    "\\b(?:system|admin|administrator|developer|root) override\\b|\\bsudo mode\\b",
+  ),
+  r(
+    "instruction_override",
+    0.8,
+    ["previous", "above", "prior"],
+    `\\b(?:the |all )?(?:previous|above|prior|preceding) ${TARGET} (?:are|is|were|was) (?:void|invalid|cancell?ed|revoked|obsolete|no longer valid|null)\\b`,
+  ),
+  r(
+    "instruction_override",
+    0.7,
+    ["your instructions", "your rules", "your programming"],
+    "\\byour (?:real|true|new|only|actual) (?:instructions|rules|programming|task|purpose) (?:is|are)\\b",
+  ),
+  // Jailbreak / role play.
+  r("jailbreak", 0.95, ["do anything now"], "\\bdo anything now\\b"),
+  r(
+    "jailbreak",
+    0.9,
+    ["dan"],
+    "\\b(?:you are|you're|act as|pretend to be|become|called|named|play|as|enable|activate) (?:now )?(?:a |the )?dan\\b|\\bdan mode\\b|\\bdan,? (?:you|an ai|who)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.85,
+    [
+      "developer mode",
+      "god mode",
+      "jailbr",
+      "unrestricted",
+      "unfiltered",
+      "uncensored",
+      "amoral",
+      "unaligned",
+      "evil",
+    ],
+    "\\b(?:developer|god|debug|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|dev) mode (?:enabled|on|activated|engaged)\\b|\\b(?:enable|activate|enter|switch to|turn on) (?:developer|god|jailbreak|unrestricted|unfiltered|dev) mode\\b",
+  ),
+  r(
+    "jailbreak",
+    0.8,
+    [
+      "unrestricted",
+      "unfiltered",
+      "uncensored",
+      "amoral",
+      "unaligned",
+      "jailbr",
+      "evil",
+      "unethical",
+      "rogue",
+      "no-limits",
+      "limitless",
+    ],
+    "\\b(?:unrestricted|unfiltered|uncensored|amoral|unaligned|jailbroken|evil|unethical|rogue|no-limits|limitless|unbound) (?:ai|assistant|model|chatbot|llm|version of (?:yourself|you|chatgpt|the model)|persona|twin|alter ego)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.85,
+    ["bound by", "restrictions", "filters", "guidelines", "censorship", "limitations", "rules"],
+    "\\b(?:not|never|no longer|isn't|aren't) (?:be )?(?:bound|restricted|limited|constrained) by (?:any |the |your |openai's |anthropic's |ethical |content |safety )*(?:rules|guidelines|policies|restrictions|filters|limitations|ethics|principles|censorship)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.55,
+    ["without", "restrictions", "filters", "censorship"],
+    "\\b(?:without|free of|free from|with no|ignoring) (?:any )?(?:ethical |moral |content |safety )?(?:restrictions|filters|filtering|censorship|limitations|guardrails|safety guidelines|content policy|content policies)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.8,
+    ["guidelines", "policies", "filters", "restrictions", "rules", "ethics"],
+    "\\b(?:ethical|moral|content|safety|openai|anthropic|your) (?:guidelines|policies|filters|restrictions|rules|principles|ethics) (?:don't|do not|no longer|won't|will not|cannot|can't) (?:apply|matter|exist|bind you|restrict you|limit you)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.65,
+    ["pretend", "imagine", "roleplay", "role-play", "role play", "act as", "simulate"],
+    "\\b(?:pretend|imagine|roleplay|role-play|role play|act as if|simulate|suppose) (?:that )?(?:you are|you're|you have|to be|as) (?:an? )?(?:ai|model|assistant|chatbot|llm|character|persona)? ?(?:with(?:out)? (?:no |any )?(?:restrictions|filters|rules|limits|guidelines|morals|ethics)|that (?:can|will) (?:do|say|answer) anything|who (?:has no|ignores|doesn't follow|does not follow))",
+  ),
+  r(
+    "jailbreak",
+    0.5,
+    ["stay in character", "break character"],
+    "\\b(?:stay in character|never break character|don't break character|do not break character)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.9,
+    ["jailbreak"],
+    "\\bjailbreak (?:prompt|the (?:ai|model|assistant|chatbot|llm|system)|yourself|you)\\b|\\b(?:this is|here is|use) a jailbreak\\b",
+  ),
+  r(
+    "jailbreak",
+    0.6,
+    ["opposite", "evil twin", "anti"],
+    "\\b(?:opposite mode|evil twin|antigpt|anti-gpt|betterdan|stan mode|aim mode|dude mode)\\b",
+  ),
+  r(
+    "jailbreak",
+    0.7,
+    ["hypothetical", "fictional", "story"],
+    "\\b(?:hypothetical(?:ly)?|fictional|in a story)\\b.{0,60}\\b(?:no (?:rules|restrictions|filters|ethics)|without (?:rules|restrictions|filters|ethics)|ignore (?:your|all) (?:rules|guidelines|restrictions))",
+  ),
+  // Fake system / role boundaries.
+  r(
+    "role_boundary",
+    0.95,
+    ["<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>"],
+    "<\\|(?:im_start|im_end|system|user|assistant|endoftext|end_of_turn|start_header_id|end_header_id|eot_id|begin_of_text|im_sep)\\|>|\\[/?inst\\]|<</?sys>>",
+  ),
+  r(
+    "role_boundary",
+    0.85,
+    ["system", "assistant", "developer", "admin"],
+    "(?:^|\\n) ?#{1,4} ?(?:system|assistant|developer|admin|instruction|instructions)(?: message| prompt)? ?:?(?: |\\n|$)",
+  ),
+  r(
+    "role_boundary",
+    0.6,
+    ["system:", "system :", "assistant:", "developer:", "admin:"],
+    "(?:^|\\n) ?(?:system|assistant|developer|admin|root)(?: message| prompt)? ?: ?(?:you|ignore|disregard|new|the user|from now|override|reveal|your)\\b",
+  ),
+  r(
+    "role_boundary",
+    0.8,
+    ["<system", "</system", "<instructions", "<admin", "[system", "[admin", "{{system", "<sys"],
+    "</?(?:system|system_prompt|sys|admin|instructions|developer)(?: [^>]{0,40})?>|\\[(?:system|admin|developer)(?: message| note| override)?\\]|\\{\\{system\\}\\}",
+  ),
+  r(
+    "role_boundary",
+    0.9,
+    ["human:", "assistant:", "user:"],
+    "(?:^|\\n)(?:human|user): .{0,200}\\n(?:assistant|ai): ",
+  ),
+  // Delimiters.
+  r(
+    "delimiter",
+    0.8,
+    ["end of", "begin", "start of"],
+    "(?:-{3,}|={3,}|#{3,}|\\*{3,}|~{3,}|_{3,}) ?(?:end|begin|start) (?:of )?(?:the )?(?:user|system|original|previous|prompt|document|input|context|instructions)(?: input| prompt| message| instructions| text)?\\b",
+  ),
+  r(
+    "delimiter",
+    0.7,
+    ["end of", "ignore"],
+    "\\b(?:end|ignore the rest) of (?:the )?(?:user (?:input|prompt|message)|system prompt|original (?:prompt|instructions)|document)[\\]\\-=#*)>]",
+  ),
+  r(
+    "delimiter",
+    0.7,
+    ["```system", "```instructions", "```prompt", "'''system"],
+    "(?:```|''')(?:system|instructions|prompt|admin)\\b",
+  ),
+  r("delimiter", 0.8, ["<|"], "<\\|[a-z_]{2,24}\\|>"),
+  // Prompt leak.
+  r(
+    "prompt_leak",
+    0.75,
+    ["prompt", "instructions", "message", "guidelines"],
+    "\\b(?:reveal|print|show|output|repeat|leak|display|dump|expose|disclose|tell me|give me|write out|spell out|paste|recite|return) (?:me )?(?:(?:your|the|all|of|entire|full|complete|exact|initial|original|hidden|secret|system|above|verbatim|internal|confidential) ){1,4}(?:system prompt|system message|prompt|instructions|guidelines|configuration|rules you were given|pre-?prompt|context window)\\b",
+  ),
+  r(
+    "prompt_leak",
+    0.6,
+    ["your instructions", "your system prompt", "your prompt", "your rules"],
+    "\\bwhat (?:are|were|is) your (?:exact |original |initial |full |system |hidden |secret )*(?:instructions|system prompt|prompt|rules)\\b",
+  ),
+  r(
+    "prompt_leak",
+    0.7,
+    ["above", "everything", "verbatim"],
+    "\\b(?:repeat|print|output|copy|echo|reproduce) (?:(?:all|the|of|everything|text|words|content|instructions|verbatim) ){0,4}(?:above|before this|preceding|prior to this)(?: line| message| point)?\\b",
+  ),
+];
+
+function r(family: string, weight: number, anchors: readonly string[], source: string): Rule {
+  return { family, weight, anchors, re: new RegExp(source) };
+}
+
+const ZERO_WIDTH = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const NON_ASCII = /[^ -~\t\n\r]/;
+const SPACES = /\s+/g;
+
+const HOMOGLYPHS: Record<string, string> = {
+  // Cyrillic
+  "а": "a",
+  "в": "b",
+  "е": "e",
+  "ё": "e",
+  "к": "k",
+  "м": "m",
+  "н": "h",
+  "о": "o",
+  "р": "p",
+  "с": "c",
+  "т": "t",
+  "у": "y",
+  "х": "x",
+  "і": "i",
+  "ї": "i",
+  "ј": "j",
+  "ѕ": "s",
+  "ԁ": "d",
+  "һ": "h",
+  "ӏ": "l",
+  "ԛ": "q",
+  "ԝ": "w",
+  "ɡ": "g",
+  "ո": "n",
+  "ս": "u",
+  "А": "a",
+  "В": "b",
+  "Е": "e",
+  "К": "k",
+  "М": "m",
+  "Н": "h",
+  "О": "o",
+  "Р": "p",
+  "С": "c",
+  "Т": "t",
+  "Х": "x",
+  "У": "y",
+  "І": "i",
+  "Ј": "j",
+  "Ѕ": "s",
+  "Ԁ": "d",
+  "Ԛ": "q",
+  "Ԝ": "w",
+  "ԍ": "g",
+  // Greek
+  "α": "a",
+  "β": "b",
+  "ε": "e",
+  "η": "n",
+  "ι": "i",
+  "κ": "k",
+  "ν": "v",
+  "ο": "o",
+  "ρ": "p",
+  "τ": "t",
+  "υ": "u",
+  "χ": "x",
+  "γ": "y",
+  "ω": "w",
+  "Α": "a",
+  "Β": "b",
+  "Ε": "e",
+  "Ζ": "z",
+  "Η": "h",
+  "Ι": "i",
+  "Κ": "k",
+  "Μ": "m",
+  "Ν": "n",
+  "Ο": "o",
+  "Ρ": "p",
+  "Τ": "t",
+  "Υ": "y",
+  "Χ": "x",
+  // Latin lookalikes outside ASCII that NFKC keeps
+  "ı": "i",
+  "ȷ": "j",
+  "ℓ": "l",
+};
+const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join("")}]`, "g");
+
+/** Normalises a message for rule matching. */
+export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boolean): string {
+  let t = text;
+  if (NON_ASCII.test(t)) {
+    if (unicode) t = t.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/[\u2018\u2019\u02bc]/g, "'");
+    if (homoglyphs) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
+  }
+  return t.toLowerCase().replace(SPACES, (ws) => (ws.includes("\n") ? "\n" : " "));
+}
+
+const BASE64_MIN = 16;
+const MAX_DECODES = 16;
+
+/** Finds base64 runs (≥ 16 characters) and returns the printable decodings. */
+export function decodeBase64Runs(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n && out.length < MAX_DECODES) {
+    const c = text.charCodeAt(i);
+    if (!isB64(c)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n && isB64(text.charCodeAt(j))) j++;
+    let end = j;
+    while (end < n && end - j < 2 && text.charCodeAt(end) === 61) end++;
+    const len = j - i;
+    if (len >= BASE64_MIN && len <= 1 << 16) {
+      const run = text.slice(i, end);
+      const decoded = tryDecode(run);
+      if (decoded) out.push(decoded);
+    }
+    i = end + (end === i ? 1 : 0);
+  }
+  return out;
+}
+
+function isB64(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 ||
+    c === 45 || c === 95;
+}
+
+function tryDecode(run: string): string | null {
+  // Runs of pure letters are words, not payloads; require a digit, '+', '/', '=' or mixed case.
+  if (!/[0-9+\/=_-]/.test(run) && !(/[a-z]/.test(run) && /[A-Z]/.test(run))) return null;
+  let s = run.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+  if (s.length % 4 === 1) return null;
+  while (s.length % 4 !== 0) s += "=";
+  let bin: string;
+  try {
+    bin = atob(s);
+  } catch {
+    return null;
+  }
+  let printable = 0;
+  for (let i = 0; i < bin.length; i++) {
+    const c = bin.charCodeAt(i);
+    if ((c >= 32 && c < 127) || c === 10 || c === 13 || c === 9) printable++;
+  }
+  if (bin.length < 8 || printable / bin.length < 0.9) return null;
+  try {
+    return new TextDecoder("utf-8", { fatal: false }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+  } catch {
+    return bin;
+  }
+}
+
+/** Result of scoring one text. */
+export interface InjectionScore {
+  score: number;
+  /** Matched rules by family. */
+  families: Record<string, number>;
+}
+
+/** Scores a text against rules; returns the combined score and the matched families. */
+export function scoreText(
+  text: string,
+  rules: readonly Rule[],
+  opts: { unicode: boolean; homoglyphs: boolean; base64: boolean },
+): InjectionScore {
+  const families: Record<string, number> = {};
+  let keep = 1;
+  const scan = (raw: string, bonus: number) => {
+    const t = normalizeForScan(raw, opts.unicode, opts.homoglyphs);
+    for (const rule of rules) {
+      let hit = rule.anchors.length === 0;
+      for (let a = 0; !hit && a < rule.anchors.length; a++) hit = t.indexOf(rule.anchors[a]) >= 0;
+      if (!hit || !rule.re.test(t)) continue;
+      count(families, rule.family);
+      keep *= 1 - Math.min(1, rule.weight + bonus);
+    }
+  };
+  scan(text, 0);
+  if (opts.base64) {
+    for (const decoded of decodeBase64Runs(text)) {
+      const before = keep;
+      scan(decoded, 0.05);
+      if (keep < before) count(families, "encoded_payload");
+    }
+  }
+  return { score: 1 - keep, families };
+}
+
+/** The prompt-injection kind. */
+export const promptInjection: PolicyKindModule = {
+  definition: {
+    kind: "prompt-injection",
+    phases: ["input"],
+    schema: promptInjectionSchema,
+    check(block: unknown) {
+      const cfg = block as PromptInjectionConfig;
+      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
+      cfg.detection.attack_patterns.forEach((p, i) => {
+        const problem = checkUserPattern(p, true);
+        if (problem) {
+          issues.push({
+            path: `detection.attack_patterns.${i}`,
+            message: problem.message,
+            code: "E006",
+            hint: problem.hint,
+          });
+        }
+      });
+      return issues;
+    },
+  },
+  compile(block: unknown) {
+    const cfg = promptInjectionSchema.parse(block ?? {});
+    const custom: Rule[] = cfg.detection.attack_patterns.map((p) => {
+      const re = compileUserPattern(p, true);
+      return { family: "custom", weight: 0.9, anchors: [], re: new RegExp(re.source, "iu") };
+    });
+    const rules = [...BUILTIN_RULES, ...custom];
+    const opts = {
+      unicode: cfg.encoding.normalize_unicode,
+      homoglyphs: cfg.detect_homoglyphs,
+      base64: cfg.encoding.decode_base64,
+    };
+    return {
+      kind: "prompt-injection",
+      phases: ["input"],
+      inspectsOutput: false,
+      checksToolCalls: false,
+      textOnly: true,
+      evaluate(input: EvalInput): PolicyDecision {
+        let max = 0;
+        const findings: Record<string, number> = {};
+        for (const seg of input.segments) {
+          if (!USER_SUPPLIED_ROLES.has(seg.role)) continue;
+          const s = scoreText(seg.text, rules, opts);
+          if (s.score > max) max = s.score;
+          for (const [f, n] of Object.entries(s.families)) count(findings, f, n);
+        }
+        if (max < cfg.threshold || max === 0) return allowDecision();
+        if (cfg.response.action === "log") {
+          return { verdict: "allow", reasonCode: "prompt_injection", findings };
+        }
+        return { verdict: "block", reasonCode: "prompt_injection", findings, message: cfg.response.message };
+      },
+    };
+  },
+};
