@@ -186,5 +186,5 @@ export function namedPatterns(entries: readonly z.infer<typeof customPatternSche
 
 /** Escapes a literal for use inside a RegExp. */
 export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\\/-]/g, "\\$&");
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
