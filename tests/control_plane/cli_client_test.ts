@@ -200,7 +200,7 @@ Deno.test("kt gateway/config/events client commands against a real control plane
     assert.equal(diff.code, 0);
     assert.match(diff.out, /^--- .*desired 1\.0\.0/m);
     assert.match(diff.out, /^-pack: \{ name: production, version: 1\.0\.0, enabled: true \}$/m);
-    assert.match(diff.out, /^\+      model: gpt-4o$/m);
+    assert.match(diff.out, /^\+ {6}model: gpt-4o$/m);
     const diffExit = await run([
       "gateway",
       "diff",
