@@ -11,6 +11,8 @@ import { gatewayReloadCommand, gatewayRunCommand } from "./commands/gateway_run.
 import { healthcheckCommand } from "./commands/healthcheck.ts";
 import { configSchemaCommand } from "./commands/config_schema.ts";
 import { configKeygenCommand, configSignCommand } from "./commands/config_sign.ts";
+import { serviceCommand } from "./commands/service.ts";
+import { configPushCommand, eventsCommand, gatewayAdminCommands } from "./commands/control_plane_client.ts";
 
 /** Builds the `kt` program. */
 export function buildProgram(): Command {
@@ -23,15 +25,19 @@ export function buildProgram(): Command {
   const gateway = new Command("gateway").description("run and manage gateways");
   gateway.addCommand(gatewayRunCommand());
   gateway.addCommand(gatewayReloadCommand());
+  gatewayAdminCommands(gateway);
   program.addCommand(gateway);
 
   const config = new Command("config").description("config documents: schema, signing, publishing");
   config.addCommand(configSchemaCommand());
   config.addCommand(configKeygenCommand());
   config.addCommand(configSignCommand());
+  configPushCommand(config);
   program.addCommand(config);
 
   program.addCommand(healthcheckCommand());
+  program.addCommand(serviceCommand());
+  program.addCommand(eventsCommand());
   return program;
 }
 
