@@ -17,15 +17,25 @@ export interface CountResult {
   resetMs: number;
 }
 
-/** Where rate counters live. */
+/** Result of {@link CounterStore.take}. */
+export type TakeResult = CountResult & { allowed: boolean };
+
+/**
+ * Where rate counters live. The in-memory store answers synchronously; a shared
+ * store (Redis) answers with a Promise. {@link RateLimiter} stays synchronous
+ * whenever the store does, so the default path costs no extra microtask.
+ */
 export interface CounterStore {
   /**
    * Adds `cost` to `key` unless that would exceed `limit`; returns whether it was added.
-   * Implementations must be atomic per key.
+   * Implementations must be atomic per key and must not reject (fall back instead).
    */
-  take(key: string, cost: number, limit: number, windowMs: number): CountResult & { allowed: boolean };
-  /** Adds `delta` (may be negative) to `key` without a limit check (token usage reconciliation). */
-  adjust(key: string, delta: number, windowMs: number): void;
+  take(key: string, cost: number, limit: number, windowMs: number): TakeResult | Promise<TakeResult>;
+  /**
+   * Adds `delta` (may be negative) to `key` without a limit check (token usage
+   * reconciliation). Fire and forget: callers do not wait for a returned Promise.
+   */
+  adjust(key: string, delta: number, windowMs: number): void | Promise<void>;
 }
 
 /** Bounded in-memory fixed-window counters. */
@@ -59,7 +69,7 @@ export class MemoryCounterStore implements CounterStore {
     }
   }
 
-  take(key: string, cost: number, limit: number, windowMs: number): CountResult & { allowed: boolean } {
+  take(key: string, cost: number, limit: number, windowMs: number): TakeResult {
     const now = Date.now();
     const w = this.#window(key, windowMs, now);
     const resetMs = w.start + windowMs - now;
@@ -108,29 +118,43 @@ export class RateLimiter {
     return !!(s.global || s.ip || s.user || s.tokens);
   }
 
-  /** Counts one request; throws 429 `rate_limited` when over a limit. */
-  checkRequest(headers: Headers, remoteIp: string): void {
+  /**
+   * Counts one request; throws 429 `rate_limited` when over a limit. Returns a
+   * Promise (rejecting with the 429) only when the counter store is asynchronous.
+   */
+  checkRequest(headers: Headers, remoteIp: string): void | Promise<void> {
     const s = this.#settings;
-    if (s.global) this.#take(`g:${s.global.max_requests}/${s.global.window_seconds}`, s.global, "global");
+    const checks: Array<[string, { max_requests: number; window_seconds: number }, string]> = [];
+    if (s.global) checks.push([`g:${s.global.max_requests}/${s.global.window_seconds}`, s.global, "global"]);
     if (s.ip) {
       const ip = clientIp(headers, remoteIp, s.ip.trust_proxy_depth);
-      this.#take(`ip:${s.ip.max_requests}/${s.ip.window_seconds}:${ip}`, s.ip, "per-IP");
+      checks.push([`ip:${s.ip.max_requests}/${s.ip.window_seconds}:${ip}`, s.ip, "per-IP"]);
     }
     if (s.user) {
       const user = firstHeader(headers, s.user.header_names);
-      if (user) this.#take(`u:${s.user.max_requests}/${s.user.window_seconds}:${user}`, s.user, "per-user");
+      if (user) {
+        checks.push([`u:${s.user.max_requests}/${s.user.window_seconds}:${user}`, s.user, "per-user"]);
+      }
     }
+    return this.#takeAll(checks, 0);
   }
 
-  #take(key: string, limit: { max_requests: number; window_seconds: number }, label: string): void {
-    const r = this.#store.take(this.#prefix + key, 1, limit.max_requests, limit.window_seconds * 1000);
-    if (!r.allowed) {
-      throw new GatewayError(
-        429,
-        "rate_limited",
-        `${label} rate limit of ${limit.max_requests} requests per ${limit.window_seconds} s reached; retry later`,
-        { retryAfterSeconds: r.resetMs / 1000 },
-      );
+  /** Runs `checks` in order from `i`, synchronously until the store first answers with a Promise. */
+  #takeAll(
+    checks: Array<[string, { max_requests: number; window_seconds: number }, string]>,
+    i: number,
+  ): void | Promise<void> {
+    for (; i < checks.length; i++) {
+      const [key, limit, label] = checks[i];
+      const r = this.#store.take(this.#prefix + key, 1, limit.max_requests, limit.window_seconds * 1000);
+      if (r instanceof Promise) {
+        const next = i + 1;
+        return r.then((res) => {
+          rateLimited(res, limit, label);
+          return this.#takeAll(checks, next);
+        });
+      }
+      rateLimited(r, limit, label);
     }
   }
 
@@ -142,29 +166,48 @@ export class RateLimiter {
     headers: Headers,
     maxTokens: number | undefined,
     estimate: number,
-  ): TokenReservation | undefined {
+  ): TokenReservation | undefined | Promise<TokenReservation | undefined> {
     const t = this.#settings.tokens;
     if (!t) return undefined;
     const who = t.header_names ? firstHeader(headers, t.header_names) ?? "-" : "*";
     const key = `t:${t.max_tokens}/${t.window_seconds}:${who}`;
     const reserved = Math.max(1, Math.min(maxTokens ?? estimate, t.max_tokens));
     const windowMs = t.window_seconds * 1000;
+    const settle = (r: TakeResult): TokenReservation => {
+      if (!r.allowed) {
+        throw new GatewayError(
+          429,
+          "budget_exceeded",
+          `token budget of ${t.max_tokens} tokens per ${t.window_seconds} s is spent; retry later`,
+          { retryAfterSeconds: r.resetMs / 1000 },
+        );
+      }
+      return { key, reserved, windowMs };
+    };
     const r = this.#store.take(key, reserved, t.max_tokens, windowMs);
-    if (!r.allowed) {
-      throw new GatewayError(
-        429,
-        "budget_exceeded",
-        `token budget of ${t.max_tokens} tokens per ${t.window_seconds} s is spent; retry later`,
-        { retryAfterSeconds: r.resetMs / 1000 },
-      );
-    }
-    return { key, reserved, windowMs };
+    return r instanceof Promise ? r.then(settle) : settle(r);
   }
 
   /** Replaces a reservation by the tokens actually used. */
   settleTokens(reservation: TokenReservation | undefined, used: number | undefined): void {
     if (!reservation || used === undefined) return;
-    this.#store.adjust(reservation.key, used - reservation.reserved, reservation.windowMs);
+    const done = this.#store.adjust(reservation.key, used - reservation.reserved, reservation.windowMs);
+    if (done instanceof Promise) done.catch(() => {});
+  }
+}
+
+function rateLimited(
+  r: TakeResult,
+  limit: { max_requests: number; window_seconds: number },
+  label: string,
+): void {
+  if (!r.allowed) {
+    throw new GatewayError(
+      429,
+      "rate_limited",
+      `${label} rate limit of ${limit.max_requests} requests per ${limit.window_seconds} s reached; retry later`,
+      { retryAfterSeconds: r.resetMs / 1000 },
+    );
   }
 }
 

@@ -135,7 +135,8 @@ export async function handleApiRequest(
     x.identity = identify(req.headers, snapshot.clientKeys);
 
     // 3. limits
-    snapshot.limits.checkRequest(req.headers, remoteIp);
+    const limited = snapshot.limits.checkRequest(req.headers, remoteIp);
+    if (limited) await limited;
 
     // 4. input policies
     const chain = snapshot.chain;
@@ -161,11 +162,12 @@ export async function handleApiRequest(
     // 5. route
     const stream = json.stream === true;
     const maxTokens = numberField(json, "max_tokens", "max_completion_tokens", "max_output_tokens");
-    reservation = snapshot.limits.reserveTokens(
+    const reserved = snapshot.limits.reserveTokens(
       req.headers,
       maxTokens,
       estimateTokens(content.segments) + 256,
     );
+    reservation = reserved instanceof Promise ? await reserved : reserved;
     const routing = input.routing;
     const constrained = routing.zeroDataRetention || routing.noTraining ||
       routing.maxRetentionDays !== undefined;

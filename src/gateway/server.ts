@@ -15,6 +15,7 @@ import type { GatewayContext, RequestStats } from "./context.ts";
 import { GatewayError } from "./errors.ts";
 import { ConcurrencyGate, type CounterStore, MemoryCounterStore } from "./limits.ts";
 import { handleApiRequest, requestIdOf } from "./pipeline.ts";
+import { redactRedisUrl, RedisCounterStore } from "./redis_counter_store.ts";
 import { compileSnapshot, matchClientKey, type RuntimeSnapshot } from "./snapshot.ts";
 
 /** How the gateway was started. */
@@ -76,6 +77,8 @@ export class Gateway {
   readonly #ctx: GatewayContext;
   readonly #routerState = createRouterState();
   readonly #counters: CounterStore;
+  /** The shared store of `rate_limit_store`, reused across reloads with the same URL and prefix. */
+  #redis: RedisCounterStore | undefined;
   readonly #inflight = new Map<RuntimeSnapshot, number>();
   readonly #retired = new Set<RuntimeSnapshot>();
   #snapshot: RuntimeSnapshot | undefined;
@@ -130,21 +133,27 @@ export class Gateway {
   apply(loaded: LoadedConfig, extra: { resolveSecret?: SecretResolver } = {}): RuntimeSnapshot {
     const base = extra.resolveSecret ?? this.#options.resolveSecret ?? envResolver;
     let next: RuntimeSnapshot;
+    let counters: CounterStore;
     try {
+      counters = this.#countersFor(loaded.config.rate_limit_store);
       next = compileSnapshot(loaded, {
         failMode: this.#options.failMode ?? "block",
         resolveSecret: base,
         routerState: this.#routerState,
-        counters: this.#counters,
+        counters,
         override: this.#options.override,
         caCerts: this.#options.caCerts,
       });
     } catch (err) {
       this.metrics.configReloads.inc({ result: "failure" });
+      const unused = this.#pendingRedis;
+      this.#pendingRedis = undefined;
+      unused?.close();
       throw err;
     }
     const previous = this.#snapshot;
     this.#snapshot = next;
+    this.#swapCounters(counters);
     this.metrics.configReloads.inc({ result: "success" });
     this.metrics.configInfo.reset();
     this.metrics.configInfo.set({ version: next.version, digest: next.digest }, 1);
@@ -167,6 +176,47 @@ export class Gateway {
       sources: loaded.sources,
     });
     return next;
+  }
+
+  #pendingRedis: RedisCounterStore | undefined;
+
+  /** The counter store for a config's `rate_limit_store` (a new Redis store is kept pending until the swap). */
+  #countersFor(store: { redis_url: string; key_prefix: string } | undefined): CounterStore {
+    if (!store) return this.#counters;
+    const current = this.#redis;
+    if (current && current.url === store.redis_url && current.keyPrefix === store.key_prefix) return current;
+    const u = URL.canParse(store.redis_url) ? new URL(store.redis_url) : undefined;
+    registerSecret(u?.password ? decodeURIComponent(u.password) : undefined);
+    const shown = redactRedisUrl(store.redis_url);
+    const created: RedisCounterStore = new RedisCounterStore({
+      url: store.redis_url,
+      keyPrefix: store.key_prefix,
+      onStateChange: (state, error) => {
+        if (this.#redis !== created) return;
+        this.metrics.rateLimitStore.set(undefined, state === "up" ? 1 : 0);
+        if (state === "up") {
+          this.logger.info("rate-limit store connected: counters are shared", { redis: shown });
+        } else {
+          this.logger.warn("rate-limit store unreachable: counting locally until it is back", {
+            redis: shown,
+            error,
+          });
+        }
+      },
+    });
+    this.#pendingRedis = created;
+    return created;
+  }
+
+  /** Makes `counters` the active store, closing a Redis store no config uses any more. */
+  #swapCounters(counters: CounterStore): void {
+    this.#pendingRedis = undefined;
+    const old = this.#redis;
+    this.#redis = counters instanceof RedisCounterStore ? counters : undefined;
+    if (old && old !== this.#redis) old.close();
+    if (this.#redis) {
+      this.metrics.rateLimitStore.set(undefined, this.#redis.state === "up" ? 1 : 0);
+    } else this.metrics.rateLimitStore.reset();
   }
 
   #retire(snapshot: RuntimeSnapshot): void {
@@ -326,9 +376,17 @@ export class Gateway {
     const snapshot = this.#snapshot;
     const providers = snapshot?.providers.router.health() ?? {};
     const states = Object.values(providers);
+    const redis = this.#redis;
+    const rateLimitStore = !redis
+      ? "memory"
+      : redis.state === "up"
+      ? "redis"
+      : redis.state === "connecting"
+      ? "connecting"
+      : "degraded";
     const status = !snapshot || states.every((s) => s !== "available")
       ? "unhealthy"
-      : states.some((s) => s !== "available")
+      : states.some((s) => s !== "available") || rateLimitStore === "degraded"
       ? "degraded"
       : "healthy";
     return {
@@ -340,6 +398,7 @@ export class Gateway {
       providers,
       policies_loaded: snapshot?.chain.kinds.length ?? 0,
       requests_processed: this.stats.total,
+      rate_limit_store: rateLimitStore,
     };
   }
 
@@ -379,6 +438,7 @@ export class Gateway {
       }
     }
     await this.#audit.close();
+    this.#redis?.close();
     this.#snapshot?.providers.close();
     for (const s of this.#retired) s.providers.close();
   }
