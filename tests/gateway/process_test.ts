@@ -198,3 +198,47 @@ Deno.test("process: usage errors exit 2; --version and --help exit 0", async () 
     assert.match(new TextDecoder().decode(r.stdout), /Usage: kt/);
   }
 });
+
+Deno.test("process: SIGTERM lets an in-flight request finish, refuses new ones, then exits 0", async () => {
+  const { startMockUpstream } = await import("../helpers/mock_upstream.ts");
+  await using up = startMockUpstream();
+  up.delayNext(700, 1);
+  const cfg = JSON.stringify({
+    pack: { name: "drain", version: "1.0.0", enabled: true },
+    providers: { targets: [{ id: "a", provider: "openai", base_url: up.baseUrl, secret_key_ref: { env: "KT_T_DRAIN_KEY" } }] },
+  });
+  await using kt = await spawnKt(["gateway", "run", "--policy-config", "-", "--listen", "127.0.0.1:0"], {
+    stdin: cfg,
+    env: { KT_T_DRAIN_KEY: "sk-drain-test-key" },
+  });
+  const inflight = fetch(`${kt.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "slow one" }] }),
+  });
+  while (up.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const stopped = kt.stop("SIGTERM");
+  const res = await inflight;
+  assert.equal(res.status, 200, "the in-flight request completes during the drain");
+  assert.match((await res.json()).choices[0].message.content, /slow one/);
+  assert.equal((await stopped).code, 0);
+  assert.ok(kt.stderr.some((l) => l.includes("draining")));
+});
+
+Deno.test("process: kt config schema prints a JSON Schema with every section and policy kind", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...gatewayFlags(), `${ROOT}main.ts`, "config", "schema"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const schema = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.match(schema.$schema, /json-schema/);
+  for (const k of ["pack", "providers", "policies", "policy", "size_limits", "global_rate_limit", "client_auth"]) {
+    assert.ok(schema.properties[k], k);
+  }
+  assert.equal(schema.additionalProperties, false, "strict: unknown keys are refused by editors too");
+  for (const kind of ["pii-detector", "prompt-injection", "dlp-filter", "audit-logger"]) {
+    assert.ok(schema.properties.policy.properties[kind], kind);
+  }
+});

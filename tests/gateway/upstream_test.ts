@@ -220,3 +220,18 @@ Deno.test("upstream: a stream in flight finishes on the snapshot it started with
   assert.equal(next.headers.get("x-keeptrusts-config-version"), "2.0.0");
   await next.body?.cancel();
 });
+
+Deno.test("upstream: traceparent and x-request-id are propagated; client credentials are not", async () => {
+  await using up = startMockUpstream();
+  await using gw = await startGateway(configDoc({ providers: { targets: [openaiTarget("a", up.baseUrl)] } }), { env });
+  const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const res = await gw.post("/v1/chat/completions", chat("x"), {
+    traceparent: tp,
+    "x-request-id": "trace-me-1",
+    authorization: "Bearer client-secret-token",
+  });
+  await res.body?.cancel();
+  assert.equal(up.lastRequest.headers.traceparent, tp);
+  assert.equal(up.lastRequest.headers["x-request-id"], "trace-me-1");
+  assert.equal(up.lastRequest.headers.authorization, `Bearer ${env.UP_KEY}`);
+});
