@@ -130,10 +130,9 @@ export function buildControlPlaneProgram(): Command {
       } catch (err) {
         if (err instanceof ControlPlaneCliError) throw err;
         if (err instanceof Deno.errors.NotCapable) {
+          const path = /"([^"]+)"/.exec((err as Error).message)?.[1] ?? "a file";
           throw new ControlPlaneCliError(
-            `kt-control-plane may only read and write its data directory: ${
-              (err as Error).message
-            }. Point --data-dir (or KEEPTRUSTS_DATA_DIR) at a directory it may use`,
+            `cannot access ${path}: kt-control-plane may only read and write its data directory (and read /etc/keeptrusts); set --data-dir or KEEPTRUSTS_DATA_DIR to that directory, or put the file there`,
             1,
           );
         }
