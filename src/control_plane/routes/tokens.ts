@@ -24,7 +24,10 @@ export function tokenRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
   app.post("/v1/admin/tokens", requireScope("tokens:write"), async (c) => {
     const principal = c.get("principal")!;
     const body = await readJson(c, createSchema, options.maxJsonBytes);
-    const scopes = [...new Set(body.scopes ?? [...ADMIN_SCOPES])];
+    // Default: the caller's own admin scopes.
+    const scopes = [
+      ...new Set(body.scopes ?? ADMIN_SCOPES.filter((s) => principal.scopes.has(s))),
+    ];
     const missing = scopes.filter((s) => !principal.scopes.has(s));
     if (missing.length > 0) {
       throw insufficientScope(`a token cannot grant scopes it does not hold: ${missing.join(", ")}`);
