@@ -205,7 +205,14 @@ Deno.test("process: SIGTERM lets an in-flight request finish, refuses new ones, 
   up.delayNext(700, 1);
   const cfg = JSON.stringify({
     pack: { name: "drain", version: "1.0.0", enabled: true },
-    providers: { targets: [{ id: "a", provider: "openai", base_url: up.baseUrl, secret_key_ref: { env: "KT_T_DRAIN_KEY" } }] },
+    providers: {
+      targets: [{
+        id: "a",
+        provider: "openai",
+        base_url: up.baseUrl,
+        secret_key_ref: { env: "KT_T_DRAIN_KEY" },
+      }],
+    },
   });
   await using kt = await spawnKt(["gateway", "run", "--policy-config", "-", "--listen", "127.0.0.1:0"], {
     stdin: cfg,
@@ -234,7 +241,9 @@ Deno.test("process: kt config schema prints a JSON Schema with every section and
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   const schema = JSON.parse(new TextDecoder().decode(out.stdout));
   assert.match(schema.$schema, /json-schema/);
-  for (const k of ["pack", "providers", "policies", "policy", "size_limits", "global_rate_limit", "client_auth"]) {
+  for (
+    const k of ["pack", "providers", "policies", "policy", "size_limits", "global_rate_limit", "client_auth"]
+  ) {
     assert.ok(schema.properties[k], k);
   }
   assert.equal(schema.additionalProperties, false, "strict: unknown keys are refused by editors too");

@@ -74,12 +74,13 @@ Deno.test({
       })();
       const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
       try {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const url = await Promise.race([
           urlReady,
-          new Promise<never>((_, rej) =>
-            setTimeout(() => rej(new Error(`no listen line:\n${stderr.join("\n")}`)), 20_000)
-          ),
-        ]);
+          new Promise<never>((_, rej) => {
+            timer = setTimeout(() => rej(new Error(`no listen line:\n${stderr.join("\n")}`)), 20_000);
+          }),
+        ]).finally(() => clearTimeout(timer));
         const res = await fetch(`${url}/v1/chat/completions`, {
           method: "POST",
           headers: { "content-type": "application/json" },

@@ -223,7 +223,10 @@ Deno.test("upstream: a stream in flight finishes on the snapshot it started with
 
 Deno.test("upstream: traceparent and x-request-id are propagated; client credentials are not", async () => {
   await using up = startMockUpstream();
-  await using gw = await startGateway(configDoc({ providers: { targets: [openaiTarget("a", up.baseUrl)] } }), { env });
+  await using gw = await startGateway(
+    configDoc({ providers: { targets: [openaiTarget("a", up.baseUrl)] } }),
+    { env },
+  );
   const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   const res = await gw.post("/v1/chat/completions", chat("x"), {
     traceparent: tp,
