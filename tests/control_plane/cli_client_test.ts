@@ -88,6 +88,24 @@ Deno.test("builders attach subcommands and make --version reach them", () => {
   assert.deepEqual(config.commands.map((c) => c.name()), ["push"]);
 });
 
+Deno.test("--version after a subcommand reaches it, whatever the order of building and attaching", async () => {
+  for (const attachFirst of [true, false]) {
+    const program = new Command("kt").version("9.9.9", "-V, --version").exitOverride();
+    const gateway = new Command("gateway").exitOverride();
+    const c = capture({});
+    if (attachFirst) program.addCommand(gateway);
+    gatewayAdminCommands(gateway, c.io);
+    if (!attachFirst) program.addCommand(gateway);
+    gateway.commands.forEach((sub) => sub.exitOverride());
+    await assert.rejects(
+      program.parseAsync(["gateway", "rollout", "--version", "1.0.0", "--id", "a"], { from: "user" }),
+      /no control plane URL/,
+      "the rollout action ran (it needs an API URL) instead of printing kt's version",
+    );
+    await assert.rejects(program.parseAsync(["--version"], { from: "user" }), /9\.9\.9/);
+  }
+});
+
 Deno.test("kt gateway/config/events client commands against a real control plane", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kt-cp-cli-" });
   const server = await startTestServer({ store: await openSqliteStore(join(dir, "cp.db")) });

@@ -10,9 +10,10 @@
  * process ({@link runClientCommand}). Failures throw {@link CliError}
  * (exit 1 runtime, 2 usage/validation).
  *
- * The root program must call `enablePositionalOptions()`, or its `--version`
- * swallows `kt gateway rollout --version <v>`; the builders do it on the
- * parents they can see.
+ * The root program must parse its options positionally, or its `--version`
+ * swallows `kt gateway rollout --version <v>`: the builders call
+ * `enablePositionalOptions()` on the root, also when the command is attached
+ * to it after the builder ran.
  *
  * @module
  */
@@ -163,6 +164,25 @@ function positionalRoot(cmd: Command): void {
   }
 }
 
+/**
+ * Makes the root program parse its own options (`--version`) only before the
+ * subcommand, now or when `cmd` is attached to a parent later, so that
+ * `kt gateway rollout --version <v>` reaches the subcommand.
+ */
+function positionalRootWhenAttached(cmd: Command): void {
+  positionalRoot(cmd);
+  let parent = cmd.parent;
+  Object.defineProperty(cmd, "parent", {
+    configurable: true,
+    enumerable: true,
+    get: () => parent,
+    set: (p: Command | null) => {
+      parent = p;
+      if (p) positionalRootWhenAttached(p);
+    },
+  });
+}
+
 function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return "never";
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -279,7 +299,7 @@ export function unifiedDiff(aText: string, bText: string, aName: string, bName: 
  * command and returns it.
  */
 export function gatewayAdminCommands(gatewayCommand: Command, io: ClientIo = defaultIo()): Command {
-  positionalRoot(gatewayCommand);
+  positionalRootWhenAttached(gatewayCommand);
 
   apiOptions(
     gatewayCommand.command("create")
@@ -460,7 +480,7 @@ export function gatewayAdminCommands(gatewayCommand: Command, io: ClientIo = def
 
 /** Adds `push --file <path>` to the `kt config` command and returns it. */
 export function configPushCommand(configCommand: Command, io: ClientIo = defaultIo()): Command {
-  positionalRoot(configCommand);
+  positionalRootWhenAttached(configCommand);
   apiOptions(
     configCommand.command("push")
       .description("store the config as a new immutable version on the control plane (keyed by pack.version)")
