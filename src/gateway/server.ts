@@ -95,13 +95,13 @@ export class Gateway {
     this.#counters = options.counters ?? new MemoryCounterStore();
     const max = options.maxConcurrency ?? 512;
     const gate = new ConcurrencyGate(max, options.maxQueue ?? max, options.queueTimeoutMs ?? 10_000);
-    const self = this;
+    const auditSink = () => this.#audit;
     this.#ctx = {
       gatewayId: options.gatewayId,
       logger: this.logger,
       metrics: this.metrics,
       get audit() {
-        return self.#audit;
+        return auditSink();
       },
       gate,
       stats: this.stats,
