@@ -33,7 +33,11 @@ export function readTextFile(path: string, warn?: (msg: string) => void): string
     const text = Deno.readTextFileSync(path);
     if (warn && Deno.build.os !== "windows") {
       const mode = Deno.statSync(path).mode;
-      if (mode !== null && (mode & 0o077) !== 0) {
+      // Kubernetes mounts ConfigMaps root-owned with the pod's fsGroup, so they must be group-readable there:
+      // KEEPTRUSTS_ALLOW_GROUP_READABLE_CONFIG=true narrows the check to "others" and any write bit.
+      const allowGroupRead = Deno.env.get("KEEPTRUSTS_ALLOW_GROUP_READABLE_CONFIG") === "true";
+      const risky = allowGroupRead ? 0o027 : 0o077;
+      if (mode !== null && (mode & risky) !== 0) {
         warn(
           `${path} is readable by group or others (mode ${
             (mode & 0o777).toString(8)

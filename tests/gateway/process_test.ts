@@ -251,3 +251,22 @@ Deno.test("process: kt config schema prints a JSON Schema with every section and
     assert.ok(schema.properties.policy.properties[kind], kind);
   }
 });
+
+Deno.test("process: KEEPTRUSTS_ALLOW_GROUP_READABLE_CONFIG accepts 0640 but still warns about world-readable files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [mode, warns] of [[0o640, false], [0o644, true]] as const) {
+      const file = `${dir}/c${mode.toString(8)}.json`;
+      await Deno.writeTextFile(file, v("1.0.0"));
+      await Deno.chmod(file, mode);
+      await using kt = await spawnKt(["gateway", "run", "--policy-config", file, "--listen", "127.0.0.1:0"], {
+        flags: gatewayFlags({ extraRead: [dir] }),
+        env: { KEEPTRUSTS_ALLOW_GROUP_READABLE_CONFIG: "true" },
+      });
+      assert.equal(kt.stderr.some((l) => /readable by group or others/.test(l)), warns, mode.toString(8));
+      await kt.stop();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
