@@ -473,7 +473,7 @@ export function registerApiSuite(
         ...report,
         status: "config_rejected",
         last_error: "E002 unknown key",
-        poll_interval_seconds: 5,
+        poll_interval_seconds: 4.2, // stored as 5 whole seconds
       },
     });
     assert.equal(r.status, 200);
@@ -550,6 +550,11 @@ export function registerApiSuite(
     });
     assert.equal(invalid.status, 422);
     assert.equal(invalid.body.error.details[0].path, "events[1].verdict");
+    const big = await call(base, "POST", "/v1/events", {
+      token: a.token,
+      json: { events: [{ id: "big", verdict: "redact", timestamp: at(700), content: "x".repeat(100_000) }] },
+    });
+    assert.equal(big.status, 202, "an event with oversized content is kept without the content");
     const tooMany = await call(base, "POST", "/v1/events", {
       token: a.token,
       json: { events: Array.from({ length: 1001 }, (_, i) => ({ id: `x${i}`, verdict: "allow" })) },
@@ -563,7 +568,12 @@ export function registerApiSuite(
         `${e.gateway_id === a.id ? "a" : "b"}:${e.id}`
       );
     };
-    assert.deepEqual(await q(""), ["b:e1", "a:e3", "a:e2", "a:e1"]);
+    assert.deepEqual(await q(""), ["b:e1", "a:e3", "a:e2", "a:e1", "a:big"]);
+    const bigStored = (await call(base, "GET", "/v1/events?verdict=redact", { token: ADMIN_TOKEN })).body
+      .items
+      .find((e: { id: string }) => e.id === "big");
+    assert.equal(bigStored.content, undefined);
+    assert.equal(bigStored.content_omitted, "too_large");
     const all = await call(base, "GET", "/v1/events", { token: ADMIN_TOKEN });
     assert.ok(all.body.items.every((e: { gateway_id: string }) => e.gateway_id !== "spoofed"));
     assert.deepEqual(await q("?verdict=block"), ["b:e1", "a:e2"]);

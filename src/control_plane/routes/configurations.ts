@@ -344,7 +344,10 @@ export function configurationRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
         status: report.status,
         runningVersion: report.running_version ?? null,
         lastError: report.last_error ?? null,
-        pollIntervalSeconds: report.poll_interval_seconds ?? null,
+        // Whole seconds (at least 1): the column is an integer on both backends.
+        pollIntervalSeconds: report.poll_interval_seconds === undefined
+          ? null
+          : Math.max(1, Math.ceil(report.poll_interval_seconds)),
         report: report as Record<string, unknown>,
       }, options.statusHistoryLimit);
     } catch (err) {

@@ -56,9 +56,13 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
         });
         return;
       }
-      const e = parsed.data;
-      const size = JSON.stringify(raw).length;
-      if (size > options.maxEventBytes) {
+      let e = parsed.data;
+      if (JSON.stringify(e).length > options.maxEventBytes && "content" in e) {
+        // Redacted content (audit-logger include_content) may be large: keep the decision, drop the text.
+        const { content: _content, ...rest } = e;
+        e = { ...rest, content_omitted: "too_large" } as typeof e;
+      }
+      if (JSON.stringify(e).length > options.maxEventBytes) {
         problems.push({
           code: "too_large",
           path: `events[${i}]`,
