@@ -12,6 +12,7 @@ import { healthcheckCommand } from "./commands/healthcheck.ts";
 import { configSchemaCommand } from "./commands/config_schema.ts";
 import { configKeygenCommand, configSignCommand } from "./commands/config_sign.ts";
 import { serviceCommand } from "./commands/service.ts";
+import { runCommand } from "./commands/run_managed.ts";
 import { configPushCommand, eventsCommand, gatewayAdminCommands } from "./commands/control_plane_client.ts";
 
 /** Builds the `kt` program. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   const program = new Command("kt")
     .description("kt: a governance gateway for LLM traffic")
     .version(KT_VERSION, "-V, --version", "print the kt version")
+    .enablePositionalOptions()
     .showHelpAfterError("(add --help for usage)")
     .configureHelp({ sortSubcommands: true });
 
@@ -38,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(healthcheckCommand());
   program.addCommand(serviceCommand());
   program.addCommand(eventsCommand());
+  program.addCommand(runCommand());
   return program;
 }
 
