@@ -18,6 +18,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { gatewayRoutes } from "./routes/gateways.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { variableRoutes } from "./routes/variables.ts";
+import { mountConsole } from "./console/mod.ts";
 import type { Store } from "./store/types.ts";
 
 export type { ControlPlaneEnv, Principal } from "./auth.ts";
@@ -204,6 +205,7 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
     return c.body(metrics.render({ gatewaysByStatus: byStatus, configVersions, version: resolved.version }));
   });
 
+  mountConsole(app, deps); // web console at /console/ (before bearer auth: it calls the API in-process)
   app.use("/v1/*", authenticate(store));
   app.route("/", configurationRoutes(deps));
   app.route("/", gatewayRoutes(deps));
