@@ -231,10 +231,11 @@ export function scanPii(text: string, opts: PiiScanOptions): Span[] {
     if (wantNumeric && ((k & DIGIT) !== 0 || ((c === 43 || c === 40) && isDigit(text.charCodeAt(i + 1))))) {
       if (prev === 46 || prev === 45 || prev === 47 || prev === 95) {
         // "1.2.3" continuation, "ABC-123", "12/05": part of a larger token.
-        i = skipToken(text, i);
+        i = Math.max(skipToken(text, i), i + 1);
         continue;
       }
-      i = numeric(text, i, opts, out);
+      const next = numeric(text, i, opts, out);
+      i = next > i ? next : i + 1;
       continue;
     }
     if (wantIban && (k & UPPER) !== 0) {
@@ -365,13 +366,7 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
   }
   if (after === 46 && isDigit(text.charCodeAt(end + 1))) return skipToken(text, end + 1);
   const entity = classify(text, start, end, digits, groups, seps, plus, parenArea, opts);
-  if (entity) {
-    out.push({ start, end, entity });
-  } else if (groups.length > 1 && opts.entities.has("phone") && seps.every((s) => s === " ")) {
-    // A space-separated run may be a number followed by a phone ("call 2 555-123-4567"): retry after the first group.
-    const next = start + (plus ? 1 : 0) + groups[0] + 1;
-    if (next < end) return next;
-  }
+  if (entity) out.push({ start, end, entity });
   return end;
 }
 

@@ -61,107 +61,119 @@ interface Rule {
 }
 
 const QUAL =
-  "(?:all|any|every|each|the|your|these|those|of|previous|prior|above|earlier|preceding|foregoing|original|initial|current|existing|system|safety|old|other|given|developer|hidden|and|former)";
+  "(?:all|any|every|each|the|your|these|those|of|previous|prior|above|earlier|preceding|foregoing|original|initial|current|existing|system|safety|content|ethical|moral|security|old|other|given|developer|hidden|and|former|standing)";
 const TARGET =
-  "(?:instructions?|prompts?|rules|directions|guidelines|guidance|programming|guardrails|directives?|constraints|restrictions|policies|commands|context|training|orders)";
+  "(?:instructions?|prompts?|rules|directions|guidelines|guidance|programming|guardrails|directives?|constraints|restrictions|policies|policy|commands|context|training|orders|filters)";
 const VERB =
   "(?:ignore|disregard|forget|override|bypass|abandon|discard|set aside|don't follow|do not follow|stop following|neglect|overrule|erase|delete|throw away|pay no attention to|skip)";
+const VERB_ANCHORS = [
+  "ignore",
+  "disregard",
+  "forget",
+  "override",
+  "bypass",
+  "abandon",
+  "discard",
+  "aside",
+  "follow",
+  "neglect",
+  "overrule",
+  "erase",
+  "delete",
+  "throw away",
+  "attention",
+  "skip",
+];
+const LEAK_VERB =
+  "(?:reveal|print|show|output|repeat|leak|display|dump|expose|disclose|tell me|give me|write out|spell out|paste|recite|return)";
+const LEAK_OWNER =
+  "(?:your |the (?:hidden|secret|initial|original|internal|confidential|system|developer|above|preceding) |(?:hidden|secret|initial|original|internal|confidential) )";
+const NO_LIMITS = "(?:rules|restrictions|limits|filters|guidelines|boundaries|morals|ethics)";
 
-/** Built-in rules. Weights are calibrated on tests/corpus (see docs/policies.md). */
-export const BUILTIN_RULES: readonly Rule[] = [
+/**
+ * Built-in rules as `[family, weight, anchors, regex source]`. Weights are calibrated on
+ * tests/corpus (see docs/policies.md): a single strong signal (≥ 0.5) blocks at the
+ * default threshold; weak signals (< 0.5) need company.
+ */
+const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], string]> = [
   // Instruction override.
-  r("instruction_override", 0.9, [
-    "ignore",
-    "disregard",
-    "forget",
-    "override",
-    "bypass",
-    "abandon",
-    "discard",
-    "aside",
-    "follow",
-    "neglect",
-    "overrule",
-    "erase",
-    "delete",
-    "throw away",
-    "attention",
-    "skip",
-  ], `\\b${VERB} (?:${QUAL} ){1,5}${TARGET}\\b`),
-  r(
+  ["instruction_override", 0.9, VERB_ANCHORS, `\\b${VERB} (?:${QUAL} ){1,5}${TARGET}\\b`],
+  [
     "instruction_override",
     0.9,
     ["ignore", "disregard", "forget"],
     `\\b${VERB} (?:all|everything) (?:above|before|prior|previously|you (?:were|have been) told)\\b`,
-  ),
-  r(
+  ],
+  [
     "instruction_override",
     0.9,
     ["ignore", "disregard", "forget"],
-    `\\b(?:ignore|disregard|forget) (?:what|everything) (?:you (?:were|have been) told|i said before|was said) (?:before|above|earlier|previously)\\b`,
-  ),
-  r(
+    "\\b(?:ignore|disregard|forget) (?:what|everything) (?:you (?:were|have been) told|i said before|was said) (?:before|above|earlier|previously)\\b",
+  ],
+  [
     "instruction_override",
     0.75,
     ["no longer"],
     "\\byou (?:are|re) no longer (?:bound|restricted|limited|an ai|a language model|chatgpt|claude|an assistant|required to follow|subject to)\\b",
-  ),
-  r(
+  ],
+  [
     "instruction_override",
     0.6,
     ["instruction"],
-    "\\b(?:new|updated|real|actual|true|revised|secret|override|priority) (?:system )?instructions?(?: are)? ?:",
-  ),
-  r(
+    "\\b(?:new|updated|real|actual|true|revised|secret|override|priority) (?:system )?instructions?(?: are| follow)? ?:",
+  ],
+  [
     "instruction_override",
     0.45,
     ["instead"],
     "\\binstead,? (?:you (?:will|must|should) )?(?:do|say|respond|reply|output|print)\\b",
-  ),
-  r("instruction_override", 0.4, ["from now on"], "\\bfrom now on,? you (?:will|are|must|shall|have)\\b"),
-  r(
+  ],
+  ["instruction_override", 0.4, ["from now on"], "\\bfrom now on,? you (?:will|are|must|shall|have)\\b"],
+  [
     "instruction_override",
     0.85,
-    ["system override", "admin override", "developer override", "sudo"],
+    ["override", "sudo"],
     "\\b(?:system|admin|administrator|developer|root) override\\b|\\bsudo mode\\b",
-  ),
-  r(
+  ],
+  [
     "instruction_override",
     0.8,
     ["previous", "above", "prior"],
     `\\b(?:the |all )?(?:previous|above|prior|preceding) ${TARGET} (?:are|is|were|was) (?:void|invalid|cancell?ed|revoked|obsolete|no longer valid|null)\\b`,
-  ),
-  r(
+  ],
+  [
     "instruction_override",
     0.7,
-    ["your instructions", "your rules", "your programming"],
+    ["your"],
     "\\byour (?:real|true|new|only|actual) (?:instructions|rules|programming|task|purpose) (?:is|are)\\b",
-  ),
-  // Jailbreak / role play.
-  r("jailbreak", 0.95, ["do anything now"], "\\bdo anything now\\b"),
-  r(
+  ],
+  // Jailbreak and role play.
+  ["jailbreak", 0.95, ["do anything now"], "\\bdo anything now\\b"],
+  [
     "jailbreak",
     0.9,
     ["dan"],
-    "\\b(?:you are|you're|act as|pretend to be|become|called|named|play|as|enable|activate) (?:now )?(?:a |the )?dan\\b|\\bdan mode\\b|\\bdan,? (?:you|an ai|who)\\b",
-  ),
-  r(
+    "\\b(?:you are|you're|act as|pretend to be|become|called|named|play|enable|activate) (?:now )?(?:a |the )?dan\\b|\\bdan,? (?:you|an ai|who)\\b",
+  ],
+  [
     "jailbreak",
     0.85,
-    [
-      "developer mode",
-      "god mode",
-      "jailbr",
-      "unrestricted",
-      "unfiltered",
-      "uncensored",
-      "amoral",
-      "unaligned",
-      "evil",
-    ],
-    "\\b(?:developer|god|debug|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|dev) mode (?:enabled|on|activated|engaged)\\b|\\b(?:enable|activate|enter|switch to|turn on) (?:developer|god|jailbreak|unrestricted|unfiltered|dev) mode\\b",
-  ),
-  r(
+    ["god mode", "jailbr", "unrestricted", "unfiltered", "uncensored", "dan mode", "evil mode", "chaos mode"],
+    "\\b(?:god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|dan|evil|chaos) mode\\b",
+  ],
+  [
+    "jailbreak",
+    0.45,
+    ["developer mode", "dev mode", "debug mode"],
+    "\\b(?:developer|dev|debug) mode (?:enabled|activated|engaged|is on)\\b",
+  ],
+  [
+    "jailbreak",
+    0.8,
+    ["responses", "answers"],
+    "\\b(?:two|2|dual) (?:different )?(?:responses|answers)\\b.{0,80}\\b(?:uncensored|unfiltered|jailbroken|developer mode|no restrictions|unrestricted)\\b",
+  ],
+  [
     "jailbreak",
     0.8,
     [
@@ -174,130 +186,153 @@ export const BUILTIN_RULES: readonly Rule[] = [
       "evil",
       "unethical",
       "rogue",
-      "no-limits",
-      "limitless",
+      "limit",
     ],
     "\\b(?:unrestricted|unfiltered|uncensored|amoral|unaligned|jailbroken|evil|unethical|rogue|no-limits|limitless|unbound) (?:ai|assistant|model|chatbot|llm|version of (?:yourself|you|chatgpt|the model)|persona|twin|alter ego)\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.85,
-    ["bound by", "restrictions", "filters", "guidelines", "censorship", "limitations", "rules"],
+    ["bound by", "restricted by", "limited by", "constrained by"],
     "\\b(?:not|never|no longer|isn't|aren't) (?:be )?(?:bound|restricted|limited|constrained) by (?:any |the |your |openai's |anthropic's |ethical |content |safety )*(?:rules|guidelines|policies|restrictions|filters|limitations|ethics|principles|censorship)\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.55,
-    ["without", "restrictions", "filters", "censorship"],
+    ["without", "free of", "free from", "with no", "ignoring"],
     "\\b(?:without|free of|free from|with no|ignoring) (?:any )?(?:ethical |moral |content |safety )?(?:restrictions|filters|filtering|censorship|limitations|guardrails|safety guidelines|content policy|content policies)\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.8,
-    ["guidelines", "policies", "filters", "restrictions", "rules", "ethics"],
+    ["apply", "matter", "exist", "bind", "restrict", "limit"],
     "\\b(?:ethical|moral|content|safety|openai|anthropic|your) (?:guidelines|policies|filters|restrictions|rules|principles|ethics) (?:don't|do not|no longer|won't|will not|cannot|can't) (?:apply|matter|exist|bind you|restrict you|limit you)\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.65,
-    ["pretend", "imagine", "roleplay", "role-play", "role play", "act as", "simulate"],
-    "\\b(?:pretend|imagine|roleplay|role-play|role play|act as if|simulate|suppose) (?:that )?(?:you are|you're|you have|to be|as) (?:an? )?(?:ai|model|assistant|chatbot|llm|character|persona)? ?(?:with(?:out)? (?:no |any )?(?:restrictions|filters|rules|limits|guidelines|morals|ethics)|that (?:can|will) (?:do|say|answer) anything|who (?:has no|ignores|doesn't follow|does not follow))",
-  ),
-  r(
+    ["pretend", "imagine", "roleplay", "role-play", "role play", "act as", "simulate", "suppose"],
+    `\\b(?:pretend|imagine|roleplay|role-play|role play|act as if|simulate|suppose) (?:that )?(?:you are|you're|you have|to be|as) (?:an? )?(?:ai|model|assistant|chatbot|llm|character|persona)? ?(?:with(?:out)? (?:no |any )?${NO_LIMITS}|that (?:can|will) (?:do|say|answer) anything|who (?:has no|ignores|doesn't follow|does not follow))`,
+  ],
+  [
     "jailbreak",
-    0.5,
-    ["stay in character", "break character"],
+    0.6,
+    ["no "],
+    `\\byou (?:have|has|now have) no ${NO_LIMITS}\\b`,
+  ],
+  [
+    "jailbreak",
+    0.7,
+    ["anything"],
+    "\\b(?:ai|assistant|model|chatbot|bot|llm) (?:that|who|which) (?:can|will) (?:do|say|answer) anything\\b",
+  ],
+  [
+    "jailbreak",
+    0.3,
+    ["character"],
     "\\b(?:stay in character|never break character|don't break character|do not break character)\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.9,
     ["jailbreak"],
     "\\bjailbreak (?:prompt|the (?:ai|model|assistant|chatbot|llm|system)|yourself|you)\\b|\\b(?:this is|here is|use) a jailbreak\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.6,
-    ["opposite", "evil twin", "anti"],
+    ["opposite mode", "evil twin", "antigpt", "anti-gpt", "betterdan", "stan mode", "aim mode", "dude mode"],
     "\\b(?:opposite mode|evil twin|antigpt|anti-gpt|betterdan|stan mode|aim mode|dude mode)\\b",
-  ),
-  r(
+  ],
+  [
     "jailbreak",
     0.7,
     ["hypothetical", "fictional", "story"],
     "\\b(?:hypothetical(?:ly)?|fictional|in a story)\\b.{0,60}\\b(?:no (?:rules|restrictions|filters|ethics)|without (?:rules|restrictions|filters|ethics)|ignore (?:your|all) (?:rules|guidelines|restrictions))",
-  ),
+  ],
   // Fake system / role boundaries.
-  r(
+  [
     "role_boundary",
     0.95,
     ["<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>"],
     "<\\|(?:im_start|im_end|system|user|assistant|endoftext|end_of_turn|start_header_id|end_header_id|eot_id|begin_of_text|im_sep)\\|>|\\[/?inst\\]|<</?sys>>",
-  ),
-  r(
+  ],
+  [
     "role_boundary",
     0.85,
-    ["system", "assistant", "developer", "admin"],
+    ["#"],
     "(?:^|\\n) ?#{1,4} ?(?:system|assistant|developer|admin|instruction|instructions)(?: message| prompt)? ?:?(?: |\\n|$)",
-  ),
-  r(
+  ],
+  [
     "role_boundary",
     0.6,
-    ["system:", "system :", "assistant:", "developer:", "admin:"],
+    [":"],
     "(?:^|\\n) ?(?:system|assistant|developer|admin|root)(?: message| prompt)? ?: ?(?:you|ignore|disregard|new|the user|from now|override|reveal|your)\\b",
-  ),
-  r(
+  ],
+  [
     "role_boundary",
     0.8,
-    ["<system", "</system", "<instructions", "<admin", "[system", "[admin", "{{system", "<sys"],
+    [
+      "<system",
+      "</system",
+      "<instructions",
+      "<admin",
+      "[system",
+      "[admin",
+      "[developer",
+      "{{system",
+      "<sys",
+      "<developer",
+    ],
     "</?(?:system|system_prompt|sys|admin|instructions|developer)(?: [^>]{0,40})?>|\\[(?:system|admin|developer)(?: message| note| override)?\\]|\\{\\{system\\}\\}",
-  ),
-  r(
-    "role_boundary",
-    0.9,
-    ["human:", "assistant:", "user:"],
-    "(?:^|\\n)(?:human|user): .{0,200}\\n(?:assistant|ai): ",
-  ),
+  ],
+  ["role_boundary", 0.9, ["human:", "user:"], "(?:^|\\n)(?:human|user): .{0,200}\\n(?:assistant|ai): "],
   // Delimiters.
-  r(
+  [
     "delimiter",
     0.8,
-    ["end of", "begin", "start of"],
-    "(?:-{3,}|={3,}|#{3,}|\\*{3,}|~{3,}|_{3,}) ?(?:end|begin|start) (?:of )?(?:the )?(?:user|system|original|previous|prompt|document|input|context|instructions)(?: input| prompt| message| instructions| text)?\\b",
-  ),
-  r(
+    ["end", "begin", "start"],
+    "(?:-{3,}|={3,}|#{3,}|\\*{3,}|~{3,}|_{3,}) ?(?:end|begin|start) (?:of )?(?:the )?(?:user|system|admin|developer|original|previous|prompt|document|input|context|instructions)(?: input| prompt| message| instructions| text)?\\b",
+  ],
+  [
     "delimiter",
     0.7,
-    ["end of", "ignore"],
+    ["end of", "ignore the rest"],
     "\\b(?:end|ignore the rest) of (?:the )?(?:user (?:input|prompt|message)|system prompt|original (?:prompt|instructions)|document)[\\]\\-=#*)>]",
-  ),
-  r(
-    "delimiter",
-    0.7,
-    ["```system", "```instructions", "```prompt", "'''system"],
-    "(?:```|''')(?:system|instructions|prompt|admin)\\b",
-  ),
-  r("delimiter", 0.8, ["<|"], "<\\|[a-z_]{2,24}\\|>"),
+  ],
+  ["delimiter", 0.7, ["```", "'''"], "(?:```|''')(?:system|instructions|prompt|admin)\\b"],
+  ["delimiter", 0.8, ["<|"], "<\\|[a-z_]{2,24}\\|>"],
   // Prompt leak.
-  r(
+  [
     "prompt_leak",
     0.75,
-    ["prompt", "instructions", "message", "guidelines"],
-    "\\b(?:reveal|print|show|output|repeat|leak|display|dump|expose|disclose|tell me|give me|write out|spell out|paste|recite|return) (?:me )?(?:(?:your|the|all|of|entire|full|complete|exact|initial|original|hidden|secret|system|above|verbatim|internal|confidential) ){1,4}(?:system prompt|system message|prompt|instructions|guidelines|configuration|rules you were given|pre-?prompt|context window)\\b",
-  ),
-  r(
+    ["prompt", "instructions", "message", "guidelines", "rules", "configuration", "context"],
+    `\\b${LEAK_VERB} (?:(?:me|all|of|the|entire|full|complete|exact|verbatim) ){0,4}${LEAK_OWNER}(?:(?:entire|full|complete|exact|initial|original|hidden|secret|system|internal|confidential|developer) ){0,3}(?:system prompt|system message|prompt|instructions|guidelines|configuration|rules|pre-?prompt|context)\\b`,
+  ],
+  [
     "prompt_leak",
     0.6,
-    ["your instructions", "your system prompt", "your prompt", "your rules"],
+    ["given", "told"],
+    "\\b(?:system prompt|system message|instructions|rules|guidelines|prompt) (?:that )?you (?:were|have been|got) (?:given|told)\\b",
+  ],
+  [
+    "prompt_leak",
+    0.6,
+    ["your"],
     "\\bwhat (?:are|were|is) your (?:exact |original |initial |full |system |hidden |secret )*(?:instructions|system prompt|prompt|rules)\\b",
-  ),
-  r(
+  ],
+  [
     "prompt_leak",
     0.7,
-    ["above", "everything", "verbatim"],
+    ["above", "before this", "preceding", "prior to this"],
     "\\b(?:repeat|print|output|copy|echo|reproduce) (?:(?:all|the|of|everything|text|words|content|instructions|verbatim) ){0,4}(?:above|before this|preceding|prior to this)(?: line| message| point)?\\b",
-  ),
+  ],
 ];
+
+/** Built-in rules, compiled once at module load. */
+export const BUILTIN_RULES: readonly Rule[] = RULE_TABLE.map(([family, weight, anchors, source]) =>
+  r(family, weight, anchors, source)
+);
 
 function r(family: string, weight: number, anchors: readonly string[], source: string): Rule {
   return { family, weight, anchors, re: new RegExp(source) };
