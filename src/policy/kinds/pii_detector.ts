@@ -46,8 +46,9 @@ const placeholderCounters = new WeakMap<
   { byValue: Map<string, string>; n: Map<string, number> }
 >();
 
-/** `****1234`: the last four letters or digits of the value. */
-function partialMarker(original: string): string {
+/** `****1234`: the last four letters or digits of the value (for emails, the last four characters). */
+function partialMarker(original: string, entity: string): string {
+  if (entity === "email") return `****${original.slice(-4)}`;
   const alnum = original.replace(/[^A-Za-z0-9]/g, "");
   return alnum.length >= 8 ? `****${alnum.slice(-4)}` : "****";
 }
@@ -122,7 +123,7 @@ export const piiDetector: PolicyKindModule = {
     const marker = (state: RequestPolicyState, phase: string, s: Span, original: string): string => {
       if (restore && phase === "input") return placeholder(state, s.entity, original);
       if (format === "asterisks") return "*****";
-      if (format === "partial") return partialMarker(original);
+      if (format === "partial") return partialMarker(original, s.entity);
       return `[${s.entity.toUpperCase()}]`;
     };
 
