@@ -12,6 +12,8 @@ import { healthcheckCommand } from "./commands/healthcheck.ts";
 import { configSchemaCommand } from "./commands/config_schema.ts";
 import { configKeygenCommand, configSignCommand } from "./commands/config_sign.ts";
 import { serviceCommand } from "./commands/service.ts";
+import { policyCommand } from "./commands/policy.ts";
+import { initCommand } from "./commands/init.ts";
 import { runCommand } from "./commands/run_managed.ts";
 import { configPushCommand, eventsCommand, gatewayAdminCommands } from "./commands/control_plane_client.ts";
 
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
 
   program.addCommand(healthcheckCommand());
   program.addCommand(serviceCommand());
+  program.addCommand(policyCommand());
+  program.addCommand(initCommand());
   program.addCommand(eventsCommand());
   program.addCommand(runCommand());
   return program;
