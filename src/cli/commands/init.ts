@@ -84,7 +84,7 @@ export async function runInit(opts: InitOptions = {}): Promise<InitResult> {
       return {
         code: 1,
         stdout: "",
-        stderr: `kt: kt may not write files in ${dir} (this binary has no write permission); ${hint}\n`,
+        stderr: `kt: this kt binary may not write files in ${dir}; ${hint}\n`,
         written: [],
       };
     }
