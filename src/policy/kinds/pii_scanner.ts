@@ -258,7 +258,15 @@ export function scanPii(text: string, opts: PiiScanOptions): Span[] {
         continue;
       }
     }
+    // Skip the rest of an ASCII word: nothing starts inside one ('@' stops the skip).
     i++;
+    if ((k & (UPPER | LOWER)) !== 0) {
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d < 128 && (CLS[d] & ALNUM) !== 0) i++;
+        else break;
+      }
+    }
   }
   return out;
 }

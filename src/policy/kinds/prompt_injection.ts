@@ -186,7 +186,9 @@ const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], string]> = [
       "evil",
       "unethical",
       "rogue",
-      "limit",
+      "limitless",
+      "limits",
+      "unbound",
     ],
     "\\b(?:unrestricted|unfiltered|uncensored|amoral|unaligned|jailbroken|evil|unethical|rogue|no-limits|limitless|unbound) (?:ai|assistant|model|chatbot|llm|version of (?:yourself|you|chatgpt|the model)|persona|twin|alter ego)\\b",
   ],
@@ -340,7 +342,8 @@ function r(family: string, weight: number, anchors: readonly string[], source: s
 
 const ZERO_WIDTH = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 const NON_ASCII = /[^ -~\t\n\r]/;
-const SPACES = /\s+/g;
+const SPACES = /[^\S\n]+/g;
+const ODD_SPACE = /[^\S \n]| {2}/;
 
 const HOMOGLYPHS: Record<string, string> = {
   // Cyrillic
@@ -431,7 +434,9 @@ export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boo
     if (unicode) t = t.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/[\u2018\u2019\u02bc]/g, "'");
     if (homoglyphs) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
   }
-  return t.toLowerCase().replace(SPACES, (ws) => (ws.includes("\n") ? "\n" : " "));
+  t = t.toLowerCase();
+  // Collapse horizontal whitespace runs (and exotic spaces) to one space; newlines stay.
+  return ODD_SPACE.test(t) ? t.replace(SPACES, " ") : t;
 }
 
 const BASE64_MIN = 16;
@@ -463,9 +468,13 @@ export function decodeBase64Runs(text: string): string[] {
   return out;
 }
 
+const B64 = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") {
+  B64[ch.charCodeAt(0)] = 1;
+}
+
 function isB64(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 ||
-    c === 45 || c === 95;
+  return c < 128 && B64[c] === 1;
 }
 
 function tryDecode(run: string): string | null {
@@ -503,23 +512,26 @@ export interface InjectionScore {
 /** Scores a text against rules; returns the combined score and the matched families. */
 export function scoreText(
   text: string,
-  rules: readonly Rule[],
+  rules: readonly Rule[] | RuleSet,
   opts: { unicode: boolean; homoglyphs: boolean; base64: boolean },
 ): InjectionScore {
+  const set = rules instanceof RuleSet ? rules : new RuleSet(rules);
   const families: Record<string, number> = {};
   let keep = 1;
-  const scan = (raw: string, bonus: number) => {
+  const scan = (raw: string, bonus: number): boolean => {
     const t = normalizeForScan(raw, opts.unicode, opts.homoglyphs);
-    for (const rule of rules) {
-      let hit = rule.anchors.length === 0;
-      for (let a = 0; !hit && a < rule.anchors.length; a++) hit = t.indexOf(rule.anchors[a]) >= 0;
-      if (!hit || !rule.re.test(t)) continue;
+    const active = set.activeRules(t);
+    for (let i = 0; i < set.rules.length; i++) {
+      if (active[i] === 0) continue;
+      const rule = set.rules[i];
+      if (!rule.re.test(t)) continue;
       count(families, rule.family);
       keep *= 1 - Math.min(1, rule.weight + bonus);
     }
+    return set.lastHadBase64Run;
   };
-  scan(text, 0);
-  if (opts.base64) {
+  const maybeBase64 = scan(text, 0);
+  if (opts.base64 && maybeBase64) {
     for (const decoded of decodeBase64Runs(text)) {
       const before = keep;
       scan(decoded, 0.05);
@@ -527,6 +539,108 @@ export function scoreText(
     }
   }
   return { score: 1 - keep, families };
+}
+
+const SYM_LT_PIPE = 1, SYM_HASH = 2, SYM_COLON = 4, SYM_BACKTICK = 8, SYM_QUOTE3 = 16;
+const KEY_LETTERS = 6;
+const BLOOM_BITS = 4096;
+
+function wordKey(word: string): number {
+  let k = 0;
+  for (let i = 0; i < word.length && i < KEY_LETTERS; i++) k = k * 27 + (word.charCodeAt(i) - 96);
+  return k;
+}
+
+/**
+ * Rules with a one-pass prefilter: every anchor is reduced to the first six letters of its
+ * longest word (or to a symbol such as `<|`), and one scan over the normalised text marks
+ * which rules can possibly match; only those run their regex. This replaces ~120 `indexOf`
+ * scans per message by one pass (and tells whether a base64 run of 16+ characters exists).
+ */
+export class RuleSet {
+  readonly rules: readonly Rule[];
+  readonly #byKey = new Map<number, number[]>();
+  readonly #bloom = new Uint8Array(BLOOM_BITS);
+  readonly #bySymbol: Array<[number, number]> = [];
+  readonly #always: number[] = [];
+  readonly #active: Uint8Array;
+  /** Whether the last scanned text had a run of 16+ base64 characters. */
+  lastHadBase64Run = false;
+
+  constructor(rules: readonly Rule[]) {
+    this.rules = rules;
+    this.#active = new Uint8Array(rules.length);
+    rules.forEach((rule, i) => {
+      if (rule.anchors.length === 0) this.#always.push(i);
+      for (const anchor of rule.anchors) {
+        const words = anchor.match(/[a-z]+/g);
+        if (words) {
+          const longest = words.reduce((x, y) => (y.length > x.length ? y : x));
+          const key = wordKey(longest);
+          const list = this.#byKey.get(key) ?? [];
+          if (!list.includes(i)) list.push(i);
+          this.#byKey.set(key, list);
+          this.#bloom[key % BLOOM_BITS] = 1;
+          continue;
+        }
+        const sym = anchor.includes("<|")
+          ? SYM_LT_PIPE
+          : anchor.includes("#")
+          ? SYM_HASH
+          : anchor.includes(":")
+          ? SYM_COLON
+          : anchor.includes("`")
+          ? SYM_BACKTICK
+          : anchor.includes("'")
+          ? SYM_QUOTE3
+          : 0;
+        if (sym) this.#bySymbol.push([sym, i]);
+        else this.#always.push(i);
+      }
+    });
+  }
+
+  /** Marks the rules whose anchors occur in `t` (lower-cased); the array is reused per call. */
+  activeRules(t: string): Uint8Array {
+    const active = this.#active;
+    active.fill(0);
+    for (const i of this.#always) active[i] = 1;
+    const bloom = this.#bloom;
+    let symbols = 0;
+    let key = 0;
+    let letters = 0;
+    let b64run = 0;
+    let hadB64 = false;
+    const n = t.length;
+    for (let p = 0; p <= n; p++) {
+      const c = p < n ? t.charCodeAt(p) : 32;
+      if (c >= 97 && c <= 122) {
+        if (letters < KEY_LETTERS) key = key * 27 + (c - 96);
+        letters++;
+      } else {
+        if (letters > 0) {
+          if (bloom[key % BLOOM_BITS] === 1) {
+            const list = this.#byKey.get(key);
+            if (list) { for (const i of list) active[i] = 1; }
+          }
+          letters = 0;
+          key = 0;
+        }
+        if (c === 124 && p > 0 && t.charCodeAt(p - 1) === 60) symbols |= SYM_LT_PIPE;
+        else if (c === 35) symbols |= SYM_HASH;
+        else if (c === 58) symbols |= SYM_COLON;
+        else if (c === 96) symbols |= SYM_BACKTICK;
+        else if (c === 39 && t.charCodeAt(p + 1) === 39) symbols |= SYM_QUOTE3;
+      }
+      // base64 alphabet (lower-cased text: letters, digits, + / - _ =)
+      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 45 || c === 95) {
+        if (++b64run >= 16) hadB64 = true;
+      } else b64run = 0;
+    }
+    if (symbols !== 0) { for (const [sym, i] of this.#bySymbol) if (symbols & sym) active[i] = 1; }
+    this.lastHadBase64Run = hadB64;
+    return active;
+  }
 }
 
 /** The prompt-injection kind. */
@@ -558,7 +672,7 @@ export const promptInjection: PolicyKindModule = {
       const re = compileUserPattern(p, true);
       return { family: "custom", weight: 0.9, anchors: [], re: new RegExp(re.source, "iu") };
     });
-    const rules = [...BUILTIN_RULES, ...custom];
+    const rules = new RuleSet([...BUILTIN_RULES, ...custom]);
     const opts = {
       unicode: cfg.encoding.normalize_unicode,
       homoglyphs: cfg.detect_homoglyphs,

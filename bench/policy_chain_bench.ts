@@ -1,0 +1,86 @@
+/**
+ * Policy chain benchmarks: the example chain (pii-detector, prompt-injection,
+ * dlp-filter, audit-logger) over realistic 2 KB and 32 KB prompts, and the
+ * stream guard per chunk.
+ *
+ *   deno bench bench/policy_chain_bench.ts
+ *
+ * @module
+ */
+import { configSchema } from "../src/config/schema.ts";
+import { compileChain } from "../src/policy/engine.ts";
+import type { PolicyRequest } from "../src/policy/types.ts";
+
+// Built as an object (no YAML parsing, so the bench needs no permissions).
+const config = configSchema.parse({
+  pack: { name: "bench", version: "1.0.0", enabled: true },
+  providers: { targets: [{ id: "main", provider: "openai", model: "gpt-4o-mini" }] },
+  policies: { chain: ["pii-detector", "prompt-injection", "dlp-filter", "audit-logger"] },
+  policy: {
+    "pii-detector": { action: "redact" },
+    "prompt-injection": {},
+    "dlp-filter": {
+      action: "redact",
+      blocked_terms: ["project falcon", "acme confidential", "internal only"],
+    },
+    "audit-logger": {},
+  },
+});
+const chain = compileChain(config, { failMode: "block" });
+
+const PARAGRAPH =
+  "Please review the attached quarterly summary and suggest three improvements to the onboarding flow. " +
+  "Our previous release reduced churn, but support tickets about the system settings page went up. " +
+  "Keep the tone friendly, ignore minor typos, and write the instructions for the team as a short checklist. ";
+const WITH_PII = "Contact jane.doe@example.com or +1 415 555 0132 if anything is unclear. ";
+
+function prompt(size: number): string {
+  let s = "";
+  while (s.length < size) s += PARAGRAPH + (s.length % 3 === 0 ? WITH_PII : "");
+  return s.slice(0, size);
+}
+
+function request(text: string): PolicyRequest {
+  return {
+    phase: "input",
+    api: "chat",
+    model: "gpt-4o-mini",
+    segments: [
+      { key: "messages.0.content", role: "system", text: "You are a helpful assistant." },
+      { key: "messages.1.content", role: "user", text },
+    ],
+    tools: [],
+    toolCalls: [],
+    identity: {},
+    headers: new Headers(),
+  };
+}
+
+const r2k = request(prompt(2048));
+const r32k = request(prompt(32 * 1024));
+const clean2k = request(PARAGRAPH.repeat(8).slice(0, 2048));
+
+Deno.bench("chain input, 2 KB prompt (with PII)", { group: "chain" }, () => {
+  chain.runInput(r2k, chain.newState());
+});
+Deno.bench("chain input, 2 KB prompt (clean)", { group: "chain", baseline: true }, () => {
+  chain.runInput(clean2k, chain.newState());
+});
+Deno.bench("chain input, 32 KB prompt (with PII)", { group: "chain" }, () => {
+  chain.runInput(r32k, chain.newState());
+});
+Deno.bench("chain output, 2 KB completion", { group: "chain" }, () => {
+  chain.runOutput({ ...r2k, phase: "output" }, chain.newState());
+});
+
+const reply = prompt(8192);
+const CHUNK = 16;
+Deno.bench(`stream guard, per ${CHUNK}-char chunk (8 KB reply)`, { group: "stream", n: 200 }, (b) => {
+  const g = chain.streamGuard({ ...r2k, phase: "output", segments: [] }, chain.newState());
+  const chunks = Math.ceil(reply.length / CHUNK);
+  b.start();
+  for (let i = 0; i < reply.length; i += CHUNK) g.push(reply.slice(i, i + CHUNK));
+  g.finish();
+  b.end();
+  void chunks;
+});
