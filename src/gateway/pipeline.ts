@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import type { DecisionEvent } from "../audit/event.ts";
 import type { ChainOutcome, PolicyRequest, PolicyResult, RequestIdentity, Verdict } from "../policy/types.ts";
+import { isConstrained, targetCompliant } from "../policy/routing.ts";
 import { RoutingError } from "../providers/mod.ts";
 import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/types.ts";
 import { scrubSecrets } from "../observability/log.ts";
@@ -169,12 +170,11 @@ export async function handleApiRequest(
     );
     reservation = reserved instanceof Promise ? await reserved : reserved;
     const routing = input.routing;
-    const constrained = routing.zeroDataRetention || routing.noTraining ||
-      routing.maxRetentionDays !== undefined;
+    const constrained = isConstrained(routing);
     const plan = snapshot.providers.router.plan(
       api,
       x.model,
-      constrained ? (t) => compliant(t, routing) : undefined,
+      constrained ? (t) => targetCompliant(t.dataPolicy, routing) : undefined,
     );
     if (plan.length === 0) throw noTarget(snapshot, api, constrained);
 
@@ -388,18 +388,6 @@ function noTarget(snapshot: RuntimeSnapshot, api: ApiKind, constrained: boolean)
       supporting.map((t) => t.id).join(", ")
     }: unavailable or circuit open)`,
   );
-}
-
-function compliant(t: ProviderTarget, r: ChainOutcome["routing"]): boolean {
-  const p = t.dataPolicy;
-  if (!p) return false;
-  if (r.zeroDataRetention && !p.zero_data_retention) return false;
-  if (r.noTraining && !p.training_opt_out) return false;
-  if (r.maxRetentionDays !== undefined) {
-    const days = p.zero_data_retention ? 0 : p.retention_days;
-    if (days === undefined || days > r.maxRetentionDays) return false;
-  }
-  return true;
 }
 
 /** Client authentication (when configured) and identity headers. */

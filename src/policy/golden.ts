@@ -11,11 +11,11 @@
  * @module
  */
 import type { KtConfig } from "../config/schema.ts";
+import { isConstrained, targetCompliant } from "./routing.ts";
 import type {
   ChainOutcome,
   CompiledChain,
   PolicyRequest,
-  RoutingRequirement,
   TextSegment,
   ToolCall,
   ToolDefinition,
@@ -59,21 +59,6 @@ export interface GoldenResult {
   actual: GoldenActual;
   /** Why the case could not run (malformed case file). */
   error?: string;
-}
-
-/** True when a target's `data_policy` satisfies the routing constraints (same rule as the gateway). */
-export function targetCompliant(
-  policy: { zero_data_retention: boolean; training_opt_out: boolean; retention_days?: number } | undefined,
-  r: RoutingRequirement,
-): boolean {
-  if (!policy) return false;
-  if (r.zeroDataRetention && !policy.zero_data_retention) return false;
-  if (r.noTraining && !policy.training_opt_out) return false;
-  if (r.maxRetentionDays !== undefined) {
-    const days = policy.zero_data_retention ? 0 : policy.retention_days;
-    if (days === undefined || days > r.maxRetentionDays) return false;
-  }
-  return true;
 }
 
 function contentText(content: unknown): string[] {
@@ -171,7 +156,7 @@ export function runGoldenCase(chain: CompiledChain, config: KtConfig, c: GoldenC
     return { verdict: "block", reason_code: input.reasonCode, policy: input.policy ?? null, findings };
   }
   const r = input.routing;
-  if (r.zeroDataRetention || r.noTraining || r.maxRetentionDays !== undefined) {
+  if (isConstrained(r)) {
     if (!config.providers.targets.some((t) => targetCompliant(t.data_policy, r))) {
       return {
         verdict: "block",
