@@ -385,7 +385,7 @@ export function createConsoleApp(
     status = 200,
   ) => {
     if (!ID.test(id)) return await notFoundPage(c, s, "No such gateway.");
-    const r = await s.api.get<GatewayDetailJson>(`/v1/admin/gateways/${encodeURIComponent(id)}?history=50`);
+    const r = await s.api.get<GatewayDetailJson>(`/v1/admin/gateways/${encodeURIComponent(id)}?history=20`);
     if (r.status === 404) return await notFoundPage(c, s, `No gateway "${id}".`);
     if (!r.ok) return await errorPage(c, s, apiMessage(r), r.status);
     const g = r.body;

@@ -52,14 +52,18 @@ export interface CsrfInput {
 /**
  * Throws {@link CsrfError} unless the request comes from this origin (by
  * `Sec-Fetch-Site: same-origin` and/or an `Origin` of the same host; at least
- * one of the two must be present) and carries the session's CSRF token.
+ * one of the two must be present; `Origin: null` only with `Sec-Fetch-Site:
+ * same-origin`) and carries the session's CSRF token.
  */
 export function checkCsrf(input: CsrfInput): void {
   const host = new URL(input.url).host;
   if (input.secFetchSite !== undefined && input.secFetchSite !== "same-origin") {
     throw new CsrfError("cross_site", `cross-site request refused (Sec-Fetch-Site: ${input.secFetchSite})`);
   }
-  if (input.origin !== undefined) {
+  // Browsers send `Origin: null` on form posts from a page whose Referrer-Policy is no-referrer (ours);
+  // then the browser-set Sec-Fetch-Site (which pages cannot forge) must vouch for the request.
+  const opaqueOrigin = input.origin === "null" && input.secFetchSite === "same-origin";
+  if (input.origin !== undefined && !opaqueOrigin) {
     let originHost: string | null = null;
     try {
       originHost = input.origin === "null" ? null : new URL(input.origin).host;

@@ -56,6 +56,7 @@ export const Layout: FC<LayoutProps> = (p) => (
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="referrer" content="no-referrer" />
+      <link rel="icon" href="data:," />
       <title>{p.title} · kt console</title>
       <link rel="stylesheet" href={assetUrl("console.css")} />
       {(p.styles ?? []).map((s) => <link rel="stylesheet" href={assetUrl(s)} />)}
@@ -248,6 +249,12 @@ export const DiffView: FC<{
           {" "}
           line(s) added
         </caption>
+        <colgroup>
+          <col class="ln-col" />
+          <col />
+          <col class="ln-col" />
+          <col />
+        </colgroup>
         <thead>
           <tr>
             <th colspan={2} scope="col">{p.oldLabel}</th>

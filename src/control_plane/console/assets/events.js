@@ -11,6 +11,18 @@
     return uPlot.paths.bars({ size: [0.6, 40], align: 0 });
   }
 
+  // Bars are stacked: each series is drawn as the running total up to it (block on top), and the
+  // legend shows each verdict's own count.
+  const ORDER = ["block", "redact", "allow"];
+  let raw = { allow: [], redact: [], block: [] };
+
+  function stacked(d) {
+    const allow = d.allow;
+    const redact = d.redact.map((v, i) => v + allow[i]);
+    const block = d.block.map((v, i) => v + redact[i]);
+    return [d.t, block, redact, allow];
+  }
+
   function options(width) {
     return {
       width: width,
@@ -18,12 +30,15 @@
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true } },
       axes: [{}, { label: "events", size: 50 }],
-      series: [
-        {},
-        { label: "allow", stroke: COLOURS.allow, fill: COLOURS.allow + "88", paths: bars() },
-        { label: "redact", stroke: COLOURS.redact, fill: COLOURS.redact + "88", paths: bars() },
-        { label: "block", stroke: COLOURS.block, fill: COLOURS.block + "88", paths: bars() },
-      ],
+      series: [{}].concat(ORDER.map((name) => ({
+        label: name,
+        stroke: COLOURS[name],
+        fill: COLOURS[name] + "cc",
+        width: 1,
+        points: { show: false },
+        paths: bars(),
+        value: (_u, _v, _si, idx) => (idx == null ? "--" : String(raw[name][idx] ?? 0)),
+      }))),
     };
   }
 
@@ -40,7 +55,8 @@
         const res = await fetch(url, { headers: { accept: "application/json" }, credentials: "same-origin" });
         if (!res.ok) return;
         const d = await res.json();
-        const data = [d.t, d.allow, d.redact, d.block];
+        raw = d;
+        const data = stacked(d);
         if (!plot) {
           host.textContent = "";
           // deno-lint-ignore no-undef

@@ -249,7 +249,7 @@ export const PushPage: FC<{ s: SignedIn; state: PushState }> = ({ s, state }) =>
                     </>
                   )
                   : ""}: {p.message}
-                {p.hint && <span class="muted">({p.hint})</span>}
+                {p.hint && <span class="muted">{` (${p.hint})`}</span>}
               </li>
             ))}
           </ol>
@@ -258,6 +258,7 @@ export const PushPage: FC<{ s: SignedIn; state: PushState }> = ({ s, state }) =>
           )}
         </section>
       )}
+      <h2>{state.text ? "Edit and check again" : "Document"}</h2>
       <form method="post" action="/console/configs/new" enctype="multipart/form-data" class="stack">
         <CsrfField viewer={s.viewer} />
         <div class="field">
