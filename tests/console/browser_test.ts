@@ -7,8 +7,8 @@
  *
  * Gateways are simulated the way a managed gateway talks to the control plane
  * (SPEC 5): they poll runtime-state with their own token, "load" the desired
- * version, and post status reports. Screenshots go to .test-out/console/; the
- * fleet screenshot is also saved as docs/console-fleet.png for the README.
+ * version, and post status reports. Screenshots go to .test-out/console/; with
+ * KT_UPDATE_DOCS_SCREENSHOTS=1 the fleet one also replaces docs/console-fleet.png.
  * Skipped (visibly) when /usr/bin/chromium is absent.
  */
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -203,7 +203,9 @@ Deno.test({
             "—",
           );
           await page.waitForTimeout(300);
-          await page.screenshot({ path: "docs/console-fleet.png" });
+          if (Deno.env.get("KT_UPDATE_DOCS_SCREENSHOTS") === "1") {
+            await page.screenshot({ path: "docs/console-fleet.png" });
+          }
           await shot(page, "06-fleet-after-rollout");
           await page.setViewportSize({ width: 420, height: 900 });
           await shot(page, "07-fleet-narrow");

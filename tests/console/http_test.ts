@@ -519,3 +519,29 @@ Deno.test("console: sensitive variables are write-only", async () => {
     await s.stop();
   }
 });
+
+Deno.test("console: a config uploaded as a file (multipart) is checked and pushed", async () => {
+  const s = await startConsoleServer();
+  try {
+    const c = new ConsoleClient(s.url);
+    const csrf = await c.signIn(ADMIN_TOKEN);
+    const form = new FormData();
+    form.set("_csrf", csrf);
+    form.set("config", "");
+    form.set("action", "push");
+    form.set("file", new File([goodConfig("4.2.0")], "policy-config.yaml", { type: "application/yaml" }));
+    const res = await fetch(`${s.url}/console/configs/new`, {
+      method: "POST",
+      body: form,
+      redirect: "manual",
+      headers: { cookie: c.cookie, origin: s.url, "sec-fetch-site": "same-origin" },
+    });
+    await res.body?.cancel();
+    assertEquals(res.status, 303);
+    assertEquals(res.headers.get("location"), "/console/configs/v/4.2.0?pushed=1");
+    const page = await c.get("/console/configs/v/4.2.0");
+    assertStringIncludes(page.body_text, 'id="L3"');
+  } finally {
+    await s.stop();
+  }
+});
