@@ -545,3 +545,23 @@ Deno.test("console: a config uploaded as a file (multipart) is checked and pushe
     await s.stop();
   }
 });
+
+Deno.test("console: an empty fleet says how to register a gateway; the status filter works", async () => {
+  const s = await startConsoleServer();
+  try {
+    const c = new ConsoleClient(s.url);
+    await c.signIn(ADMIN_TOKEN);
+    const empty = await c.get("/console/fleet");
+    assertStringIncludes(empty.body_text, "No gateways yet: register one with <code>kt gateway create");
+    const a = await createGateway(s.url, "edge-a");
+    await createGateway(s.url, "edge-b");
+    await reportStatus(s.url, a, { status: "degraded" });
+    const degraded = await c.get("/console/fleet/rows?status=degraded");
+    assertMatch(degraded.body_text, /data-status="degraded"/);
+    assert(!degraded.body_text.includes("edge-b"));
+    assertStringIncludes(degraded.body_text, "degraded (1)");
+    assertStringIncludes(degraded.body_text, "offline (1)");
+  } finally {
+    await s.stop();
+  }
+});
