@@ -213,6 +213,12 @@ export class ManagedRuntime {
   #onMessage(msg: FromWorker): void {
     switch (msg.type) {
       case "started":
+        this.#log.info("control-plane poller started", {
+          mode: this.#mode,
+          ...(this.#mode === "worker" && this.#o.sandbox !== false
+            ? { worker_net: apiHostPort(this.#o.settings.apiUrl) }
+            : {}),
+        });
         this.#restarts = 0;
         this.#started?.resolve();
         this.audit.kick();
