@@ -20,7 +20,7 @@ import { readJsonBody } from "./body.ts";
 import { applySegments, CODECS, type Json, type Usage } from "./codecs.ts";
 import { GatewayError } from "./errors.ts";
 import { type ClientKey, matchClientKey, type RuntimeSnapshot } from "./snapshot.ts";
-import { guardSse, passThrough, type StreamResult } from "./stream.ts";
+import { guardSse, passThrough, readPlainBody, type StreamResult } from "./stream.ts";
 import type { TokenReservation } from "./limits.ts";
 import type { GatewayContext } from "./context.ts";
 
@@ -221,7 +221,23 @@ export async function handleApiRequest(
       toolCalls: [],
     };
     const isSse = stream && (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
-    if (isSse || !(chain.hasOutput || state.restore.size > 0)) {
+    const outputPolicies = chain.hasOutput || state.restore.size > 0;
+    if (!isSse && !outputPolicies) {
+      // Nothing looks at a plain body: read it whole and answer in one write (a JS stream in
+      // between costs more than the whole small JSON answer).
+      const plain = await readPlainBody(upstream.body, limits.max_response_bytes);
+      streaming = true;
+      if ("bytes" in plain) {
+        x.usage = plain.usage;
+        finish(ctx, x, release, reservation);
+        return new Response(plain.bytes as Uint8Array<ArrayBuffer>, { status: upstream.status, headers });
+      }
+      x.errorCode = "upstream_failed";
+      ctx.logger.warn("response stream ended early", { request_id: requestId, reason: plain.error });
+      finish(ctx, x, release, reservation);
+      return new Response(plain.overflow, { status: upstream.status, headers });
+    }
+    if (isSse || !outputPolicies) {
       streaming = true;
       const done = (result: StreamResult) => {
         x.usage = result.usage;
@@ -237,7 +253,7 @@ export async function handleApiRequest(
         }
         finish(ctx, x, release, reservation);
       };
-      const guarded = isSse && (chain.hasOutput || state.restore.size > 0)
+      const guarded = isSse && outputPolicies
         ? guardSse(upstream.body, {
           api,
           chain,

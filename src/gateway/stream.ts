@@ -99,6 +99,57 @@ export function passThrough(
   );
 }
 
+/** A plain (non-SSE) body read whole by {@link readPlainBody}. */
+export type PlainBody =
+  | { bytes: Uint8Array; usage: Usage }
+  | { overflow: ReadableStream<Uint8Array>; error: string };
+
+/**
+ * Reads a plain (non-SSE) response body whole, for answering in one write instead of through a JS
+ * stream (the cheap path when no output policy looks at the body). Usage is sniffed from the first
+ * and last 4 KiB, like {@link passThrough}. Past `maxBytes` it stops reading and, like
+ * {@link passThrough}, yields a stream of the bytes read before the limit that then errors.
+ */
+export async function readPlainBody(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<PlainBody> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (total + value.byteLength > maxBytes) {
+      reader.cancel().catch(() => {});
+      const error = `response exceeded size_limits.max_response_bytes (${maxBytes})`;
+      let i = 0;
+      const overflow = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (i < chunks.length) c.enqueue(chunks[i++]);
+          else c.error(new GatewayError(502, "upstream_failed", "response too large"));
+        },
+      });
+      return { overflow, error };
+    }
+    total += value.byteLength;
+    chunks.push(value);
+  }
+  let bytes: Uint8Array;
+  if (chunks.length === 1) bytes = chunks[0];
+  else {
+    bytes = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      bytes.set(c, off);
+      off += c.byteLength;
+    }
+  }
+  const decoder = new TextDecoder();
+  const usage = sniffUsage(decoder.decode(bytes.subarray(0, 4096)));
+  if (bytes.byteLength > 4096) {
+    sniffUsage(decoder.decode(bytes.subarray(Math.max(4096, bytes.byteLength - 4096))), usage);
+  }
+  return { bytes, usage };
+}
+
 interface Channel {
   guard: StreamGuard;
   emitted: string;

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { type DecisionEvent, StdoutAuditSink } from "../../src/audit/event.ts";
+import { passThrough, readPlainBody } from "../../src/gateway/stream.ts";
 
 function event(i: number): DecisionEvent {
   return {
@@ -73,4 +74,53 @@ Deno.test("StdoutAuditSink never throws when stdout is gone", async () => {
   });
   sink.write(event(1));
   await sink.close();
+});
+
+function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(enc.encode(chunks[i++]));
+      else c.close();
+    },
+  });
+}
+
+Deno.test("readPlainBody joins chunks and sniffs usage like passThrough", async () => {
+  const body = JSON.stringify({
+    id: "x",
+    choices: [{ message: { content: "y".repeat(9000) } }],
+    usage: { prompt_tokens: 12, completion_tokens: 34 },
+  });
+  const parts = [body.slice(0, 100), body.slice(100, 5000), body.slice(5000)];
+  const plain = await readPlainBody(streamOf(parts), 1 << 20);
+  assert.ok("bytes" in plain);
+  assert.equal(new TextDecoder().decode(plain.bytes), body);
+  assert.deepEqual(plain.usage, { input: 12, output: 34 });
+
+  let passUsage: unknown;
+  const passed = passThrough(streamOf(parts), 1 << 20, (r) => passUsage = r.usage);
+  await new Response(passed).arrayBuffer();
+  assert.deepEqual(plain.usage, passUsage);
+
+  const small = await readPlainBody(streamOf(['{"usage":{"input_tokens":5,"output_tokens":6}}']), 100);
+  assert.ok("bytes" in small);
+  assert.deepEqual(small.usage, { input: 5, output: 6 });
+});
+
+Deno.test("readPlainBody past the limit yields the bytes before it, then an error (as passThrough)", async () => {
+  const plain = await readPlainBody(streamOf(["aaaa", "bbbb", "cccc"]), 10);
+  assert.ok("overflow" in plain);
+  assert.match(plain.error, /max_response_bytes \(10\)/);
+  const reader = plain.overflow.getReader();
+  const got: string[] = [];
+  await assert.rejects(async () => {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got.push(new TextDecoder().decode(value));
+    }
+  });
+  assert.deepEqual(got, ["aaaa", "bbbb"]);
 });
