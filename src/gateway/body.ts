@@ -124,14 +124,25 @@ async function readLimited(req: Request, limits: BodyLimits): Promise<Uint8Array
 export function jsonDepth(bytes: Uint8Array): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
     const b = bytes[i];
-    if (inString) {
-      if (b === 0x5c) i++;
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x7b || b === 0x5b) {
+    if (b === 0x22) {
+      // Skip the string with the native indexOf (prompts are mostly string bytes): its end is the
+      // next quote preceded by an even run of backslashes.
+      let from = i + 1;
+      while (true) {
+        const q = bytes.indexOf(0x22, from);
+        if (q < 0) return max; // unterminated: the rest is string
+        let k = q - 1;
+        while (k > i && bytes[k] === 0x5c) k--;
+        if ((q - 1 - k) % 2 === 0) {
+          i = q;
+          break;
+        }
+        from = q + 1;
+      }
+    } else if (b === 0x7b || b === 0x5b) {
       if (++depth > max) max = depth;
     } else if (b === 0x7d || b === 0x5d) depth--;
   }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { type DecisionEvent, StdoutAuditSink } from "../../src/audit/event.ts";
 import { passThrough, readPlainBody } from "../../src/gateway/stream.ts";
+import { jsonDepth } from "../../src/gateway/body.ts";
 
 function event(i: number): DecisionEvent {
   return {
@@ -123,4 +124,54 @@ Deno.test("readPlainBody past the limit yields the bytes before it, then an erro
     }
   });
   assert.deepEqual(got, ["aaaa", "bbbb"]);
+});
+
+/** The plain byte loop jsonDepth had before it skipped strings with indexOf. */
+function jsonDepthReference(bytes: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c) i++;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      if (++depth > max) max = depth;
+    } else if (b === 0x7d || b === 0x5d) depth--;
+  }
+  return max;
+}
+
+Deno.test("jsonDepth equals the plain byte loop on tricky and random inputs", () => {
+  const enc = new TextEncoder();
+  const cases = [
+    "{}",
+    "[[[]]]",
+    '{"a":"[[[{{{"}',
+    '{"a":"x\\\\"}',
+    '{"a":"x\\\\\\"[[["}',
+    '{"a":"\\\\\\\\"}[[',
+    '{"a":"unterminated [[[',
+    '"\\"',
+    '[{"k":["\\"]]]\\"",[1,[2]]]}]',
+    '{"msg":"' + "\\\\".repeat(50) + '"}[[',
+    "",
+    '"',
+    '\\"[',
+  ];
+  for (const c of cases) assert.equal(jsonDepth(enc.encode(c)), jsonDepthReference(enc.encode(c)), c);
+  const alphabet = ['"', "\\", "[", "]", "{", "}", "a", ",", ":"];
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let n = 0; n < 5000; n++) {
+    let s = "";
+    const len = Math.floor(rnd() * 40);
+    for (let i = 0; i < len; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    const b = enc.encode(s);
+    assert.equal(jsonDepth(b), jsonDepthReference(b), JSON.stringify(s));
+  }
+  const prompt = Deno.readFileSync(new URL("../../bench/prompt.json", import.meta.url));
+  assert.equal(jsonDepth(prompt), jsonDepthReference(prompt));
 });
