@@ -31,8 +31,23 @@ abstract class Metric {
     readonly labelNames: readonly string[],
   ) {}
   abstract render(): string;
+  /** Rendered label keys by their raw values (the hot path renders each series once). */
+  #keys = new Map<string, string>();
   protected key(labels?: Labels): string {
-    return labelKey(this.labelNames, this.labelNames.map((n) => labels?.[n] ?? ""));
+    const names = this.labelNames;
+    if (names.length === 0) return "";
+    let raw = "";
+    for (let i = 0; i < names.length; i++) {
+      const v = labels?.[names[i]] ?? "";
+      if (v.includes("\u0001")) return labelKey(names, names.map((n) => labels?.[n] ?? ""));
+      raw += i === 0 ? v : "\u0001" + v;
+    }
+    let k = this.#keys.get(raw);
+    if (k === undefined) {
+      k = labelKey(names, names.map((n) => labels?.[n] ?? ""));
+      if (this.#keys.size < 4 * MAX_SERIES) this.#keys.set(raw, k);
+    }
+    return k;
   }
   protected header(): string {
     return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} ${this.type}\n`;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { type DecisionEvent, StdoutAuditSink } from "../../src/audit/event.ts";
 import { passThrough, readPlainBody } from "../../src/gateway/stream.ts";
 import { jsonDepth } from "../../src/gateway/body.ts";
+import { Counter, Histogram } from "../../src/observability/metrics.ts";
 
 function event(i: number): DecisionEvent {
   return {
@@ -174,4 +175,23 @@ Deno.test("jsonDepth equals the plain byte loop on tricky and random inputs", ()
   }
   const prompt = Deno.readFileSync(new URL("../../bench/prompt.json", import.meta.url));
   assert.equal(jsonDepth(prompt), jsonDepthReference(prompt));
+});
+
+Deno.test("metric label keys: cached keys render exactly like fresh ones (escaping, odd values)", () => {
+  const c = new Counter("kt_test_total", "help", ["a", "b"]);
+  const odd = ['x"y', "back\\slash", "new\nline", "sep\u0001arated", "", "plain"];
+  for (let round = 0; round < 3; round++) {
+    for (const a of odd) for (const b of odd) c.inc({ a, b });
+    c.inc({ a: "sep", b: "\u0001arated" }); // would collide with "sep\u0001arated","" if joined naively
+  }
+  assert.equal(c.get({ a: "sep\u0001arated", b: "" }), 3);
+  assert.equal(c.get({ a: "sep", b: "\u0001arated" }), 3);
+  assert.equal(c.get({ a: 'x"y', b: "new\nline" }), 3);
+  const text = c.render();
+  assert.ok(text.includes('kt_test_total{a="x\\"y",b="new\\nline"} 3\n'));
+  assert.ok(text.includes('kt_test_total{a="back\\\\slash",b="plain"} 3\n'));
+  const h = new Histogram("kt_test_seconds", "help", ["route"]);
+  h.observe({ route: "chat" }, 0.001);
+  h.observe({ route: "chat" }, 0.002);
+  assert.ok(h.render().includes('kt_test_seconds_count{route="chat"} 2\n'));
 });
