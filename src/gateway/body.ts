@@ -81,24 +81,20 @@ async function readLimited(req: Request, limits: BodyLimits): Promise<Uint8Array
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new GatewayError(
-            408,
-            "request_timeout",
-            `the request body did not arrive within ${limits.timeoutMs} ms`,
-          ),
-        ),
-      limits.timeoutMs,
-    );
-  });
+  // On timeout the reader is cancelled, which settles the pending read: no Promise.race per chunk.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, limits.timeoutMs);
   try {
     while (true) {
-      const { done, value } = await Promise.race([reader.read(), timeout]);
-      if (done) break;
+      const r = await reader.read().catch((err) => {
+        throw timedOut ? bodyTimeout(limits) : err;
+      });
+      if (timedOut) throw bodyTimeout(limits);
+      if (r.done) break;
+      const value = r.value;
       total += value.byteLength;
       if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
       chunks.push(value);
@@ -118,6 +114,14 @@ async function readLimited(req: Request, limits: BodyLimits): Promise<Uint8Array
     off += c.byteLength;
   }
   return out;
+}
+
+function bodyTimeout(limits: BodyLimits): GatewayError {
+  return new GatewayError(
+    408,
+    "request_timeout",
+    `the request body did not arrive within ${limits.timeoutMs} ms`,
+  );
 }
 
 /** Maximum nesting depth of JSON text (strings skipped), in one linear pass. */

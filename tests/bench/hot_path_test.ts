@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { type DecisionEvent, StdoutAuditSink } from "../../src/audit/event.ts";
 import { passThrough, readPlainBody } from "../../src/gateway/stream.ts";
-import { jsonDepth } from "../../src/gateway/body.ts";
+import { jsonDepth, readJsonBody } from "../../src/gateway/body.ts";
+import { GatewayError } from "../../src/gateway/errors.ts";
 import { Counter, Histogram } from "../../src/observability/metrics.ts";
 
 function event(i: number): DecisionEvent {
@@ -194,4 +195,48 @@ Deno.test("metric label keys: cached keys render exactly like fresh ones (escapi
   h.observe({ route: "chat" }, 0.001);
   h.observe({ route: "chat" }, 0.002);
   assert.ok(h.render().includes('kt_test_seconds_count{route="chat"} 2\n'));
+});
+
+Deno.test("readJsonBody: a stalled body ends in 408 at the timeout; chunked bodies still join", async () => {
+  const enc = new TextEncoder();
+  const stalled = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(enc.encode('{"model":'));
+    },
+    pull() {
+      return new Promise(() => {}); // never more
+    },
+  });
+  const req = new Request("http://x/v1/chat/completions", { method: "POST", body: stalled });
+  const t0 = performance.now();
+  await assert.rejects(
+    readJsonBody(req, { maxBytes: 1000, maxDepth: 10, timeoutMs: 50 }),
+    (e: unknown) => e instanceof GatewayError && e.status === 408 && e.code === "request_timeout",
+  );
+  assert.ok(performance.now() - t0 < 1000);
+
+  const parts = ['{"model":"m",', '"messages":[]}'];
+  let i = 0;
+  const chunked = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < parts.length) c.enqueue(enc.encode(parts[i++]));
+      else c.close();
+    },
+  });
+  const ok = await readJsonBody(new Request("http://x/", { method: "POST", body: chunked }), {
+    maxBytes: 1000,
+    maxDepth: 10,
+    timeoutMs: 1000,
+  });
+  assert.deepEqual(ok.json, { model: "m", messages: [] });
+  assert.equal(new TextDecoder().decode(ok.raw), parts.join(""));
+
+  const big = new Request("http://x/", {
+    method: "POST",
+    body: enc.encode('{"a":"' + "x".repeat(2000) + '"}'),
+  });
+  await assert.rejects(
+    readJsonBody(big, { maxBytes: 1000, maxDepth: 10, timeoutMs: 1000 }),
+    (e: unknown) => e instanceof GatewayError && e.status === 413,
+  );
 });
