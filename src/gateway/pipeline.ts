@@ -357,14 +357,11 @@ function describeContent(
   original: readonly { text: string }[],
   redacted: readonly { text: string }[],
 ): void {
-  let length = 0;
-  const hash = createHash("sha256");
-  for (const s of original) {
-    length += s.text.length;
-    hash.update(s.text);
-  }
-  x.contentLength = length;
-  x.contentHash = `sha256:${hash.digest("hex")}`;
+  // One update over the joined text: the same digest as one update per segment, fewer native calls.
+  let text = "";
+  for (const s of original) text += s.text;
+  x.contentLength = text.length;
+  x.contentHash = `sha256:${createHash("sha256").update(text).digest("hex")}`;
   if (audit.includeContent === "redacted") x.content = redacted.map((s) => s.text).join("\n");
 }
 
