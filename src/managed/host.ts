@@ -272,7 +272,7 @@ export class ManagedRuntime {
     }
     const t0 = performance.now();
     try {
-      const loaded = loadConfig([{ name: `control-plane:${msg.version}`, text: msg.text }], {
+      const loaded = loadConfig([{ name: `control-plane:${msg.version}`, text: msg.text, json: msg.json }], {
         policyKinds: policyKindInfo(),
         env: this.#env,
       });

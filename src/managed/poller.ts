@@ -22,6 +22,7 @@ export interface PollerHost {
   /** Compiles and swaps the config in; resolves with the outcome (never rejects). */
   applyConfig(config: {
     text: string;
+    json?: string;
     format: "yaml" | "json";
     version: string;
     digest: string;
@@ -256,6 +257,7 @@ export class Poller {
     }
     const outcome = await this.#host.applyConfig({
       text: config.text,
+      json: config.json,
       format: config.format,
       version: config.version,
       digest: config.digest,
@@ -282,6 +284,7 @@ export class Poller {
     if (resolved === 0) return;
     const outcome = await this.#host.applyConfig({
       text: p.config.text,
+      json: p.config.json,
       format: p.config.format,
       version: p.config.version,
       digest: p.config.digest,

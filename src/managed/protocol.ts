@@ -67,6 +67,8 @@ export type FromWorker =
     type: "config";
     id: number;
     text: string;
+    /** The validated document as JSON text (skips a second YAML parse on the main thread). */
+    json?: string;
     format: "yaml" | "json";
     version: string;
     digest: string;

@@ -42,6 +42,8 @@ export interface ValidatedConfig {
   version: string;
   digest: string;
   text: string;
+  /** The parsed document as JSON text, so the main thread need not parse YAML again. */
+  json: string;
   format: "yaml" | "json";
   /** Names referenced by `secret_key_ref: { store: NAME }`. */
   storeRefs: string[];
@@ -112,6 +114,7 @@ export async function validateRuntimeState(
     version,
     digest,
     text: state.config,
+    json: JSON.stringify(result.document),
     format: state.config_format,
     storeRefs: [...collectStoreRefs(result.document)].sort(),
   };
