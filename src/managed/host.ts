@@ -14,6 +14,7 @@ import type { Logger } from "../observability/log.ts";
 import { policyKindInfo } from "../policy/registry.ts";
 import type { SecretResolver } from "../providers/types.ts";
 import { Poller } from "./poller.ts";
+import { EMBEDDED_POLLER_WORKER } from "./embedded_worker.ts";
 import type {
   FromWorker,
   PollerSettings,
@@ -68,6 +69,8 @@ export interface ManagedRuntimeOptions {
   onPoll?: (result: PollResult, failure?: { kind: PollFailureKind; error: string }) => void;
   /** Events kept in the main thread while the worker is unavailable (default 10 000). */
   maxPendingEvents?: number;
+  /** Bundled worker source to start from a blob: URL (default {@link EMBEDDED_POLLER_WORKER}). */
+  workerSource?: string;
 }
 
 /** Raised when the poller worker cannot start. */
@@ -120,8 +123,11 @@ export class ManagedRuntime {
   start(): Promise<void> {
     this.#started = Promise.withResolvers<void>();
     const url = new URL("./poller_worker.ts", import.meta.url);
+    const embedded = this.#o.workerSource ?? EMBEDDED_POLLER_WORKER;
     const mode = this.#o.mode ??
-      (canLoadWorker(url) && canLoadWorker(new URL("../", import.meta.url)) ? "worker" : "in-process");
+      (embedded !== undefined || (canLoadWorker(url) && canLoadWorker(new URL("../", import.meta.url)))
+        ? "worker"
+        : "in-process");
     if (mode === "worker") this.#spawn();
     else {
       if (!this.#o.mode) {
@@ -160,7 +166,11 @@ export class ManagedRuntime {
 
   #spawn(): void {
     this.#mode = "worker";
-    const url = new URL("./poller_worker.ts", import.meta.url);
+    // A bundled worker (compiled binaries) starts from a blob: URL, which needs no read permission.
+    const embedded = this.#o.workerSource ?? EMBEDDED_POLLER_WORKER;
+    const url = embedded !== undefined
+      ? URL.createObjectURL(new Blob([embedded], { type: "text/javascript" }))
+      : new URL("./poller_worker.ts", import.meta.url);
     const options: WorkerOptions & { deno?: { permissions: Deno.PermissionOptionsObject } } = {
       type: "module",
       name: "kt-managed-poller",
@@ -171,7 +181,11 @@ export class ManagedRuntime {
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(e.data);
     let started = false;
     worker.addEventListener("message", (e: MessageEvent<FromWorker>) => {
-      if (e.data.type === "started") started = true;
+      if (e.data.type === "started") {
+        started = true;
+        if (url instanceof URL) return;
+        URL.revokeObjectURL(url);
+      }
     });
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();

@@ -111,13 +111,15 @@ export interface SpawnOptions {
   /** Wait for this stderr pattern before resolving (default: the listening line). */
   readyPattern?: RegExp | null;
   cwd?: string;
+  /** Entry module (default the repository's main.ts). */
+  entry?: string;
 }
 
 /** Runs `deno run <flags> main.ts <args>` and waits until it listens. */
 export async function spawnKt(args: string[], options: SpawnOptions = {}): Promise<KtProcess> {
   const flags = options.flags ?? gatewayFlags();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, `${ROOT}main.ts`, ...args],
+    args: ["run", ...flags, options.entry ?? `${ROOT}main.ts`, ...args],
     cwd: options.cwd ?? ROOT,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin !== undefined ? "piped" : "null",
