@@ -70,6 +70,7 @@ export function blobSafe(bundle: string): string {
  */
 export async function embedWorker(root = "."): Promise<() => Promise<void>> {
   const target = `${root}/${EMBEDDED_WORKER_MODULE}`;
+  if (!exists(target) || !exists(`${root}/${WORKER_ENTRY}`)) return () => Promise.resolve();
   const original = await Deno.readTextFile(target);
   await Deno.mkdir(`${root}/dist`, { recursive: true });
   const tmp = await Deno.makeTempFile({ dir: `${root}/dist`, suffix: ".worker.js" });
