@@ -267,6 +267,7 @@ if (import.meta.main) {
       "",
       `  gateway        ${stack.gatewayUrl}   (managed: gateway id ${stack.gatewayId}, polls every 5 s)`,
       `  control plane  ${stack.controlPlaneUrl}   (SQLite in ${stack.dataDir}, removed on exit)`,
+      `  console        ${stack.controlPlaneUrl}/console/   (sign in with the admin token)`,
       "",
       "  admin token (shown once):",
       `    ${stack.adminToken}`,
