@@ -795,7 +795,8 @@ async function main(): Promise<void> {
   const o = parseOptions(Deno.args);
   const tmp = await Deno.makeTempDir({ prefix: "kt-bench-" });
   const began = performance.now();
-  const command = `deno task bench${Deno.args.length ? " " + Deno.args.join(" ") : ""}`;
+  const quoted = Deno.args.map((a) => /^[\w.,:/=@+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+  const command = `deno task bench${quoted.length ? " " + quoted.join(" ") : ""}`;
   log(`temp folder ${tmp}`);
   try {
     const { proc: nginx, origin } = await startNginx(tmp);
