@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { checkUserPattern } from "../safe_regex.ts";
 import type {
   Phase,
   PolicyKindDefinition,
@@ -182,6 +183,31 @@ export function namedPatterns(entries: readonly z.infer<typeof customPatternSche
       ? { name: `pattern_${i + 1}`, pattern: e, caseInsensitive: false }
       : { name: e.name, pattern: e.pattern, caseInsensitive: e.case_insensitive }
   );
+}
+
+/** A lint problem of a policy block, relative to the block. */
+export interface BlockIssue {
+  path: string;
+  message: string;
+  code?: "E006";
+  hint?: string;
+}
+
+/** E006 issues for `detect_patterns` entries that are not admitted by the safe-regex check. */
+export function detectPatternIssues(entries: readonly z.infer<typeof customPatternSchema>[]): BlockIssue[] {
+  const issues: BlockIssue[] = [];
+  namedPatterns(entries).forEach((p, i) => {
+    const problem = checkUserPattern(p.pattern, p.caseInsensitive);
+    if (problem) {
+      issues.push({
+        path: typeof entries[i] === "string" ? `detect_patterns.${i}` : `detect_patterns.${i}.pattern`,
+        message: `pattern "${p.name}": ${problem.message}`,
+        code: "E006",
+        hint: problem.hint,
+      });
+    }
+  });
+  return issues;
 }
 
 /** Escapes a literal for use inside a RegExp. */

@@ -14,6 +14,7 @@ import {
   applySpans,
   count,
   customPatternSchema,
+  detectPatternIssues,
   type EvalInput,
   namedPatterns,
   normalizeSpans,
@@ -22,7 +23,7 @@ import {
   type Span,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
-import { checkUserPattern, compileUserPattern, scanRegExp } from "../safe_regex.ts";
+import { compileUserPattern, scanRegExp } from "../safe_regex.ts";
 import type { TextSegment } from "../types.ts";
 
 /** Schema of `policy.dlp-filter`. */
@@ -50,22 +51,7 @@ export const dlpFilter: PolicyKindModule = {
     phases: ["input", "output"],
     schema: dlpFilterSchema,
     check(block: unknown) {
-      const cfg = block as DlpFilterConfig;
-      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
-      namedPatterns(cfg.detect_patterns).forEach((p, i) => {
-        const problem = checkUserPattern(p.pattern, p.caseInsensitive);
-        if (problem) {
-          issues.push({
-            path: typeof cfg.detect_patterns[i] === "string"
-              ? `detect_patterns.${i}`
-              : `detect_patterns.${i}.pattern`,
-            message: `pattern "${p.name}": ${problem.message}`,
-            code: "E006",
-            hint: problem.hint,
-          });
-        }
-      });
-      return issues;
+      return detectPatternIssues((block as DlpFilterConfig).detect_patterns);
     },
   },
   compile(block: unknown) {

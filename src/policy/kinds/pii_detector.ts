@@ -12,6 +12,7 @@ import {
   applySpans,
   count,
   customPatternSchema,
+  detectPatternIssues,
   type EvalInput,
   namedPatterns,
   normalizeSpans,
@@ -20,7 +21,7 @@ import {
   type Span,
 } from "./common.ts";
 import { PII_ENTITIES, scanPii } from "./pii_scanner.ts";
-import { checkUserPattern, compileUserPattern, scanRegExp } from "../safe_regex.ts";
+import { compileUserPattern, scanRegExp } from "../safe_regex.ts";
 import type { RequestPolicyState, TextSegment } from "../types.ts";
 
 const ENTITY_NAMES = [...PII_ENTITIES, "ip_address"] as const;
@@ -78,22 +79,7 @@ export const piiDetector: PolicyKindModule = {
     phases: ["input", "output"],
     schema: piiDetectorSchema,
     check(block: unknown) {
-      const cfg = block as PiiDetectorConfig;
-      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
-      namedPatterns(cfg.detect_patterns).forEach((p, i) => {
-        const problem = checkUserPattern(p.pattern, p.caseInsensitive);
-        if (problem) {
-          issues.push({
-            path: typeof cfg.detect_patterns[i] === "string"
-              ? `detect_patterns.${i}`
-              : `detect_patterns.${i}.pattern`,
-            message: `pattern "${p.name}": ${problem.message}`,
-            code: "E006",
-            hint: problem.hint,
-          });
-        }
-      });
-      return issues;
+      return detectPatternIssues((block as PiiDetectorConfig).detect_patterns);
     },
   },
   compile(block: unknown) {
