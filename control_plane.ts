@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { runControlPlaneCli } from "./src/control_plane/cli.ts";
+import { runControlPlaneCli } from "./src/cli/control_plane_main.ts";
 
 if (import.meta.main) {
   Deno.exit(await runControlPlaneCli(Deno.args));

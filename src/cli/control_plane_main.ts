@@ -5,21 +5,13 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { KT_VERSION } from "../version.ts";
-import { ADMIN_SCOPES, mintAdminToken } from "./auth.ts";
-import { parseListen, startControlPlane, stderrLogger } from "./serve.ts";
-import { openStore } from "./store/mod.ts";
-
-/** A usage or runtime failure of `kt-control-plane` with its exit code. */
-export class ControlPlaneCliError extends Error {
-  readonly exitCode: 1 | 2;
-  constructor(message: string, exitCode: 1 | 2 = 1) {
-    super(message);
-    this.name = "ControlPlaneCliError";
-    this.exitCode = exitCode;
-  }
-}
+import { ADMIN_SCOPES, mintAdminToken } from "../control_plane/auth.ts";
+import { parseListen, startControlPlane, stderrLogger } from "../control_plane/serve.ts";
+import { openStore } from "../control_plane/store/mod.ts";
+import { CliError } from "./errors.ts";
+import { runProgram } from "./runner.ts";
 
 function env(name: string): string | undefined {
   const v = Deno.env.get(name);
@@ -30,7 +22,7 @@ function positive(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new ControlPlaneCliError(`${name} must be a positive number (got "${value}")`, 2);
+    throw new CliError(`${name} must be a positive number (got "${value}")`, 2);
   }
   return n;
 }
@@ -100,16 +92,16 @@ export function buildControlPlaneProgram(): Command {
       try {
         parseListen(listen);
       } catch (err) {
-        throw new ControlPlaneCliError((err as Error).message, 2);
+        throw new CliError((err as Error).message, 2);
       }
       const level = flags.logLevel ?? env("KEEPTRUSTS_LOG_LEVEL") ?? "info";
       if (!["debug", "info", "warn", "error"].includes(level)) {
-        throw new ControlPlaneCliError(`--log-level must be debug, info, warn or error (got "${level}")`, 2);
+        throw new CliError(`--log-level must be debug, info, warn or error (got "${level}")`, 2);
       }
       warnIfPasswordInFlag(flags.database, true);
       const retention = flags.eventRetentionDays ?? env("KEEPTRUSTS_EVENT_RETENTION_DAYS");
       if (retention !== undefined && !/^\d+$/.test(retention)) {
-        throw new ControlPlaneCliError(`--event-retention-days must be a whole number (0 keeps all)`, 2);
+        throw new CliError(`--event-retention-days must be a whole number (0 keeps all)`, 2);
       }
       let running;
       try {
@@ -128,18 +120,18 @@ export function buildControlPlaneProgram(): Command {
           log: stderrLogger(level as "info"),
         });
       } catch (err) {
-        if (err instanceof ControlPlaneCliError) throw err;
+        if (err instanceof CliError) throw err;
         if (err instanceof Deno.errors.NotCapable) {
           const path = /"([^"]+)"/.exec((err as Error).message)?.[1] ?? "a file";
-          throw new ControlPlaneCliError(
+          throw new CliError(
             `cannot access ${path}: kt-control-plane may only read and write its data directory (and read /etc/keeptrusts); set --data-dir or KEEPTRUSTS_DATA_DIR to that directory, or put the file there`,
             1,
           );
         }
         if (err instanceof Deno.errors.AddrInUse) {
-          throw new ControlPlaneCliError(`${listen} is already in use; pick another --listen`, 1);
+          throw new CliError(`${listen} is already in use; pick another --listen`, 1);
         }
-        throw new ControlPlaneCliError(`cannot start: ${(err as Error).message}`, 1);
+        throw new CliError(`cannot start: ${(err as Error).message}`, 1);
       }
       const stop = () => {
         running.stop().catch(() => {});
@@ -183,7 +175,7 @@ export function buildControlPlaneProgram(): Command {
         : [...ADMIN_SCOPES];
       const unknown = scopes.filter((s) => !(ADMIN_SCOPES as readonly string[]).includes(s));
       if (unknown.length > 0 || scopes.length === 0) {
-        throw new ControlPlaneCliError(
+        throw new CliError(
           `unknown scope(s) ${unknown.join(", ")}; admin scopes are ${ADMIN_SCOPES.join(", ")}`,
           2,
         );
@@ -208,30 +200,7 @@ export function buildControlPlaneProgram(): Command {
   return program;
 }
 
-function harden(cmd: Command): void {
-  cmd.exitOverride();
-  cmd.allowUnknownOption(false);
-  cmd.allowExcessArguments(false);
-  for (const sub of cmd.commands) harden(sub);
-}
-
 /** Runs `kt-control-plane` with `args`; resolves with the exit code (0 ok, 1 failure, 2 usage). */
-export async function runControlPlaneCli(args: string[]): Promise<number> {
-  const program = buildControlPlaneProgram();
-  harden(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code)) return 0;
-      return 2;
-    }
-    if (err instanceof ControlPlaneCliError) {
-      console.error(`kt-control-plane: ${err.message}`);
-      return err.exitCode;
-    }
-    console.error(`kt-control-plane: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  }
+export function runControlPlaneCli(args: string[]): Promise<number> {
+  return runProgram(buildControlPlaneProgram(), "kt-control-plane", args);
 }

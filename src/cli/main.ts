@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { KT_VERSION } from "../version.ts";
-import { CliError } from "./errors.ts";
+import { runProgram } from "./runner.ts";
 import { gatewayReloadCommand, gatewayRunCommand } from "./commands/gateway_run.ts";
 import { healthcheckCommand } from "./commands/healthcheck.ts";
 import { configSchemaCommand } from "./commands/config_schema.ts";
@@ -48,37 +48,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Applies exitOverride and strict option parsing to every command of the tree. */
-function harden(cmd: Command): void {
-  cmd.exitOverride();
-  cmd.allowUnknownOption(false);
-  cmd.allowExcessArguments(false);
-  for (const sub of cmd.commands) harden(sub);
-}
-
 /** Runs the CLI with `args`; resolves with the exit code. */
-export async function runCli(args: string[]): Promise<number> {
-  const program = buildProgram();
-  harden(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (
-        err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
-        err.code === "commander.help"
-      ) {
-        return 0;
-      }
-      if (err.code === "commander.executeSubCommandAsync") return 0;
-      return 2;
-    }
-    if (err instanceof CliError) {
-      console.error(`kt: ${err.message}`);
-      return err.exitCode;
-    }
-    console.error(`kt: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  }
+export function runCli(args: string[]): Promise<number> {
+  return runProgram(buildProgram(), "kt", args);
 }
