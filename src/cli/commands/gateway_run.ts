@@ -120,6 +120,23 @@ export function installShutdown(
   });
 }
 
+/** Starts listening and logs the `gateway listening` line (operators and tests wait for it). */
+export async function listenAndAnnounce(
+  gateway: Gateway,
+  settings: ServeSettings,
+  fields: Record<string, unknown> = {},
+): Promise<Deno.NetAddr> {
+  const addr = await gateway.listen({ ...settings.listen, ...settings.tls });
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  gateway.logger.info("gateway listening", {
+    url: `${settings.tls ? "https" : "http"}://${host}:${addr.port}`,
+    version: KT_VERSION,
+    pid: Deno.pid,
+    ...fields,
+  });
+  return addr;
+}
+
 /** `kt gateway run`. */
 export function gatewayRunCommand(): Command {
   const cmd = new Command("run")
@@ -191,14 +208,7 @@ export function gatewayRunCommand(): Command {
     gateway.onReloadRequest = () => reload("api");
 
     const stopped = installShutdown(gateway);
-    const addr = await gateway.listen({ ...settings.listen, ...settings.tls });
-    logger.info("gateway listening", {
-      url: `${settings.tls ? "https" : "http"}://${
-        addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
-      }:${addr.port}`,
-      version: KT_VERSION,
-      pid: Deno.pid,
-    });
+    await listenAndAnnounce(gateway, settings);
     await stopped;
   });
   return cmd;

@@ -16,7 +16,13 @@ import { KT_VERSION } from "../../version.ts";
 import { readConfigSources } from "../config_files.ts";
 import { CliError } from "../errors.ts";
 import { parseSeconds, secretFromEnv, setting } from "../settings.ts";
-import { addServeOptions, installShutdown, resolveServeSettings, type ServeFlags } from "./gateway_run.ts";
+import {
+  addServeOptions,
+  installShutdown,
+  listenAndAnnounce,
+  resolveServeSettings,
+  type ServeFlags,
+} from "./gateway_run.ts";
 
 /** Default bind address of managed mode (SPEC 1.1). */
 export const MANAGED_DEFAULT_LISTEN = "0.0.0.0:8080";
@@ -221,13 +227,7 @@ export function runCommand(): Command {
     }
 
     const stopped = installShutdown(gateway, () => runtime.close());
-    const addr = await gateway.listen({ ...settings.listen, ...settings.tls });
-    logger.info("gateway listening", {
-      url: `${settings.tls ? "https" : "http"}://${
-        addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
-      }:${addr.port}`,
-      version: KT_VERSION,
-      pid: Deno.pid,
+    await listenAndAnnounce(gateway, settings, {
       mode: "managed",
       api_url: managed.apiUrl,
       poll_interval_seconds: managed.pollIntervalSeconds,
