@@ -96,32 +96,22 @@ export function withContentType(headers: Headers, contentType: string): Headers 
  */
 export async function upstreamFetch(
   url: string,
-  headers: Headers,
+  headers: HeadersInit,
   body: BodyInit,
   options: UpstreamFetchOptions,
 ): Promise<Response> {
   const { targetId, timeoutMs, signal } = options;
   if (signal.aborted) throw signal.reason;
   const controller = new AbortController();
-  let timedOut = false;
-  let lastActivity = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const onTimer = () => {
-    const idle = performance.now() - lastActivity;
-    if (idle >= timeoutMs - 1) {
-      timer = undefined;
-      timedOut = true;
-      controller.abort(new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs)));
-    } else {
-      timer = setTimeout(onTimer, timeoutMs - idle);
-    }
-  };
-  timer = setTimeout(onTimer, timeoutMs);
+  const call = new WatchedCall(controller, targetId, timeoutMs);
+  watchdog.add(call);
   const onClientAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onClientAbort, { once: true });
+  let cleaned = false;
   const cleanup = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
+    if (cleaned) return;
+    cleaned = true;
+    watchdog.delete(call);
     signal.removeEventListener("abort", onClientAbort);
   };
 
@@ -136,20 +126,20 @@ export async function upstreamFetch(
     });
   } catch (err) {
     cleanup();
-    if (timedOut) throw new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
+    if (call.timedOut) throw new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
     if (signal.aborted) throw signal.reason;
     throw new UpstreamError("connection_error", targetId, `connection to target ${targetId} failed`, {
       cause: safeCause(err),
     });
   }
   const bodyError = (err: unknown): unknown => {
-    if (timedOut) return new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
+    if (call.timedOut) return new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
     if (signal.aborted) return signal.reason;
     return new UpstreamError("connection_error", targetId, `target ${targetId}: response body failed`, {
       cause: safeCause(err),
     });
   };
-  lastActivity = performance.now();
+  call.lastActivity = performance.now();
   const headersOut = responseHeaders(res.headers);
   if (!res.body) {
     cleanup();
@@ -188,7 +178,7 @@ export async function upstreamFetch(
         c.close();
         return;
       }
-      lastActivity = performance.now();
+      call.lastActivity = performance.now();
       c.enqueue(r.value);
     },
     cancel(reason) {
@@ -198,6 +188,71 @@ export async function upstreamFetch(
   }, { highWaterMark: 0 });
   return new Response(watched, { status: res.status, statusText: res.statusText, headers: headersOut });
 }
+
+/** One upstream call under the {@link watchdog}: aborted after an idle gap over `timeoutMs`. */
+class WatchedCall {
+  lastActivity = performance.now();
+  timedOut = false;
+  constructor(
+    readonly controller: AbortController,
+    readonly targetId: string,
+    readonly timeoutMs: number,
+  ) {}
+}
+
+/**
+ * One timer for every upstream call in flight (a `setTimeout` per call cost ~5 µs of server CPU per
+ * request under load). The timer is armed for the earliest deadline; when it fires it aborts the
+ * expired calls and re-arms for the next deadline. It is cleared as soon as no call is in flight,
+ * so an idle process (or a finished test) holds no timer.
+ */
+class Watchdog {
+  readonly #calls = new Set<WatchedCall>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires (performance.now() time). */
+  #due = Infinity;
+
+  add(call: WatchedCall): void {
+    this.#calls.add(call);
+    const due = call.lastActivity + call.timeoutMs;
+    if (due < this.#due) this.#arm(due);
+  }
+
+  delete(call: WatchedCall): void {
+    this.#calls.delete(call);
+    if (this.#calls.size === 0 && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#due = Infinity;
+    }
+  }
+
+  #arm(due: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#due = due;
+    this.#timer = setTimeout(this.#fire, Math.max(0, due - performance.now()));
+  }
+
+  #fire = (): void => {
+    this.#timer = undefined;
+    this.#due = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const call of this.#calls) {
+      const due = call.lastActivity + call.timeoutMs;
+      if (due - now <= 1) {
+        this.#calls.delete(call);
+        call.timedOut = true;
+        call.controller.abort(
+          new UpstreamError("timeout", call.targetId, timeoutMessage(call.targetId, call.timeoutMs)),
+        );
+      } else if (due < next) next = due;
+    }
+    if (next !== Infinity) this.#arm(next);
+  };
+}
+
+const watchdog = new Watchdog();
 
 function timeoutMessage(targetId: string, ms: number): string {
   return `target ${targetId} did not answer within ${ms} ms`;
