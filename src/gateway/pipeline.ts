@@ -15,12 +15,13 @@ import type { ChainOutcome, PolicyRequest, PolicyResult, RequestIdentity, Verdic
 import { isConstrained, targetCompliant } from "../policy/routing.ts";
 import { RoutingError } from "../providers/mod.ts";
 import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/types.ts";
+import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
 import { applySegments, CODECS, type Json, type Usage } from "./codecs.ts";
 import { GatewayError } from "./errors.ts";
 import { type ClientKey, matchClientKey, type RuntimeSnapshot } from "./snapshot.ts";
-import { guardSse, passThrough, readPlainBody, type StreamResult } from "./stream.ts";
+import { guardSse, passThrough, plainBody, readPlainBody, type StreamResult } from "./stream.ts";
 import type { TokenReservation } from "./limits.ts";
 import type { GatewayContext } from "./context.ts";
 
@@ -197,8 +198,10 @@ export async function handleApiRequest(
     );
     const upstream = dispatched.response;
     const headers = responseHeaders(snapshot, requestId, x.verdict, upstream.headers);
+    // A plain answer the provider layer already read whole: its bytes, without a stream in between.
+    const buffered = bufferedBody(upstream);
 
-    if (!upstream.ok || !upstream.body) {
+    if (!upstream.ok || (!buffered && !upstream.body)) {
       // The provider refused the request (client's fault): pass it through as is.
       x.status = upstream.status;
       x.errorCode = "upstream_client_error";
@@ -220,12 +223,15 @@ export async function handleApiRequest(
       tools: [],
       toolCalls: [],
     };
-    const isSse = stream && (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
+    const isSse = !buffered && stream &&
+      (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
     const outputPolicies = chain.hasOutput || state.restore.size > 0;
     if (!isSse && !outputPolicies) {
       // Nothing looks at a plain body: read it whole and answer in one write (a JS stream in
       // between costs more than the whole small JSON answer).
-      const plain = await readPlainBody(upstream.body, limits.max_response_bytes);
+      const plain = buffered
+        ? plainBody(buffered, limits.max_response_bytes)
+        : await readPlainBody(upstream.body!, limits.max_response_bytes);
       streaming = true;
       if ("bytes" in plain) {
         x.usage = plain.usage;
@@ -254,7 +260,7 @@ export async function handleApiRequest(
         finish(ctx, x, release, reservation);
       };
       const guarded = isSse && outputPolicies
-        ? guardSse(upstream.body, {
+        ? guardSse(upstream.body!, {
           api,
           chain,
           request: outputRequest,
@@ -263,11 +269,15 @@ export async function handleApiRequest(
           requestId,
           onDone: done,
         })
-        : passThrough(upstream.body, limits.max_response_bytes, done);
+        : passThrough(upstream.body!, limits.max_response_bytes, done);
       return new Response(guarded, { status: upstream.status, headers });
     }
 
-    const responseJson = await readUpstreamJson(upstream, limits.max_response_bytes);
+    const { json: responseJson, bytes: responseBytes } = await readUpstreamJson(
+      upstream,
+      buffered,
+      limits.max_response_bytes,
+    );
     x.usage = codec.usage(responseJson);
     const out = codec.output(responseJson);
     if (typeof responseJson.model === "string") outputRequest.model = responseJson.model;
@@ -282,14 +292,17 @@ export async function handleApiRequest(
         policy: output.policy,
       });
     }
-    const finalBody = output.changed
-      ? applySegments(responseJson, output.segments, out.segments)
-      : responseJson;
+    // Unchanged (and typed): the provider's own bytes, the same JSON, without re-serializing it.
+    const finalBody: BodyInit = output.changed
+      ? JSON.stringify(applySegments(responseJson, output.segments, out.segments))
+      : headers.has("content-type")
+      ? responseBytes as Uint8Array<ArrayBuffer>
+      : JSON.stringify(responseJson);
     headers.set("x-keeptrusts-decision", x.verdict);
     return finishPlain(
       ctx,
       x,
-      new Response(JSON.stringify(finalBody), { status: upstream.status, headers }),
+      new Response(finalBody, { status: upstream.status, headers }),
       release,
       reservation,
     );
@@ -461,17 +474,25 @@ function responseHeaders(
   return h;
 }
 
-async function readUpstreamJson(res: Response, maxBytes: number): Promise<Json> {
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw new GatewayError(
-      502,
-      "upstream_failed",
-      "the provider's response exceeded size_limits.max_response_bytes",
-    );
+const utf8 = new TextDecoder();
+
+async function readUpstreamJson(
+  res: Response,
+  buffered: Uint8Array | undefined,
+  maxBytes: number,
+): Promise<{ json: Json; bytes: Uint8Array }> {
+  if (!buffered) {
+    const declared = Number(res.headers.get("content-length") ?? "0");
+    if (declared > maxBytes) {
+      await res.body?.cancel();
+      throw new GatewayError(
+        502,
+        "upstream_failed",
+        "the provider's response exceeded size_limits.max_response_bytes",
+      );
+    }
   }
-  const buf = new Uint8Array(await res.arrayBuffer());
+  const buf = buffered ?? new Uint8Array(await res.arrayBuffer());
   if (buf.byteLength > maxBytes) {
     throw new GatewayError(
       502,
@@ -480,8 +501,8 @@ async function readUpstreamJson(res: Response, maxBytes: number): Promise<Json> 
     );
   }
   try {
-    const v = JSON.parse(new TextDecoder().decode(buf));
-    if (v && typeof v === "object" && !Array.isArray(v)) return v;
+    const v = JSON.parse(utf8.decode(buf));
+    if (v && typeof v === "object" && !Array.isArray(v)) return { json: v, bytes: buf };
   } catch {
     // fall through
   }

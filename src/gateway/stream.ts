@@ -119,15 +119,7 @@ export async function readPlainBody(body: ReadableStream<Uint8Array>, maxBytes: 
     if (done) break;
     if (total + value.byteLength > maxBytes) {
       reader.cancel().catch(() => {});
-      const error = `response exceeded size_limits.max_response_bytes (${maxBytes})`;
-      let i = 0;
-      const overflow = new ReadableStream<Uint8Array>({
-        pull(c) {
-          if (i < chunks.length) c.enqueue(chunks[i++]);
-          else c.error(new GatewayError(502, "upstream_failed", "response too large"));
-        },
-      });
-      return { overflow, error };
+      return overflowBody(chunks, maxBytes);
     }
     total += value.byteLength;
     chunks.push(value);
@@ -142,12 +134,39 @@ export async function readPlainBody(body: ReadableStream<Uint8Array>, maxBytes: 
       off += c.byteLength;
     }
   }
-  const decoder = new TextDecoder();
-  const usage = sniffUsage(decoder.decode(bytes.subarray(0, 4096)));
+  return { bytes, usage: sniffBytesUsage(bytes) };
+}
+
+/**
+ * {@link readPlainBody} for a body already read whole (the provider layer's buffered answer):
+ * the same size limit and usage sniffing, without a stream.
+ */
+export function plainBody(bytes: Uint8Array, maxBytes: number): PlainBody {
+  if (bytes.byteLength > maxBytes) return overflowBody([], maxBytes);
+  return { bytes, usage: sniffBytesUsage(bytes) };
+}
+
+function overflowBody(chunks: Uint8Array[], maxBytes: number): PlainBody {
+  const error = `response exceeded size_limits.max_response_bytes (${maxBytes})`;
+  let i = 0;
+  const overflow = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(chunks[i++]);
+      else c.error(new GatewayError(502, "upstream_failed", "response too large"));
+    },
+  });
+  return { overflow, error };
+}
+
+const sniffDecoder = new TextDecoder();
+
+/** Usage from the first and last 4 KiB of a plain body, like {@link passThrough}. */
+function sniffBytesUsage(bytes: Uint8Array): Usage {
+  const usage = sniffUsage(sniffDecoder.decode(bytes.subarray(0, 4096)));
   if (bytes.byteLength > 4096) {
-    sniffUsage(decoder.decode(bytes.subarray(Math.max(4096, bytes.byteLength - 4096))), usage);
+    sniffUsage(sniffDecoder.decode(bytes.subarray(Math.max(4096, bytes.byteLength - 4096))), usage);
   }
-  return { bytes, usage };
+  return usage;
 }
 
 interface Channel {

@@ -6,7 +6,7 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderTarget, UpstreamRequest } from "./types.ts";
-import { buildRequestHeaders, readText, upstreamFetch, withContentType } from "./http.ts";
+import { readText, requestHeaderBuilder, upstreamFetch, withContentType } from "./http.ts";
 import { joinUrl } from "./openai.ts";
 import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
 import { anthropicErrorToOpenAI, jsonResponse } from "./translate/common.ts";
@@ -26,10 +26,11 @@ export const ANTHROPIC_VERSION = "2023-06-01";
 export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): ProviderTarget {
   const url = joinUrl(cfg.base_url ?? ANTHROPIC_BASE_URL, "messages");
   const auth: Record<string, string> = ctx.apiKey !== undefined ? { "x-api-key": ctx.apiKey } : {};
+  const headersFor = requestHeaderBuilder(cfg.headers, auth, undefined, {
+    "anthropic-version": ANTHROPIC_VERSION,
+  });
   const call = (req: UpstreamRequest, body: BodyInit) => {
-    const headers = buildRequestHeaders(req.headers, cfg.headers, auth);
-    if (!headers.has("anthropic-version")) headers.set("anthropic-version", ANTHROPIC_VERSION);
-    return upstreamFetch(url, headers, body, {
+    return upstreamFetch(url, headersFor(req.headers), body, {
       targetId: cfg.id,
       timeoutMs: cfg.timeout_ms,
       signal: req.signal,

@@ -61,6 +61,39 @@ export function buildRequestHeaders(
   return h;
 }
 
+/** Header name/value pairs in order, the cheapest `HeadersInit` for `fetch`. */
+export type HeaderPairs = [string, string][];
+
+/**
+ * Precomputes {@link buildRequestHeaders} for one target: the static headers, `auth` and the content
+ * type are fixed per target, so only the forwarded headers are copied per call (into pairs, which
+ * `fetch` takes without the sorting and iterator of a `Headers` object). `defaults` are added after
+ * the forwarded headers unless one of them already carries that name. Same result as
+ * `buildRequestHeaders(forwarded, staticHeaders, auth, skip)` plus the defaults.
+ */
+export function requestHeaderBuilder(
+  staticHeaders: Record<string, string> | undefined,
+  auth: Record<string, string>,
+  skip?: (name: string) => boolean,
+  defaults?: Record<string, string>,
+): (forwarded: Headers) => HeaderPairs {
+  const fixed: HeaderPairs = [...buildRequestHeaders(new Headers(), staticHeaders, auth)];
+  const fixedNames = new Set(fixed.map(([k]) => k));
+  const extra = Object.entries(defaults ?? {}).map(([k, v]) => [k.toLowerCase(), v] as [string, string])
+    .filter(([k]) => !fixedNames.has(k));
+  return (forwarded) => {
+    const out: HeaderPairs = [];
+    forwarded.forEach((value, name) => {
+      if (!BLOCKED_REQUEST_HEADERS.has(name) && !fixedNames.has(name) && !(skip && skip(name))) {
+        out.push([name, value]);
+      }
+    });
+    for (const [k, v] of extra) if (!forwarded.has(k)) out.push([k, v]);
+    for (const p of fixed) out.push(p);
+    return out;
+  };
+}
+
 /** Upstream response headers worth passing to the client (everything else, hop-by-hop included, is dropped). */
 function keepResponseHeader(name: string): boolean {
   return name === "content-type" || name === "retry-after" || name === "retry-after-ms" ||
@@ -156,11 +189,13 @@ export async function upstreamFetch(
     } finally {
       cleanup();
     }
-    return new Response(bytes as Uint8Array<ArrayBuffer>, {
+    const out = new Response(bytes as Uint8Array<ArrayBuffer>, {
       status: res.status,
       statusText: res.statusText,
       headers: headersOut,
     });
+    BUFFERED.set(out, bytes);
+    return out;
   }
   const reader = res.body.getReader();
   const watched = new ReadableStream<Uint8Array>({
@@ -187,6 +222,18 @@ export async function upstreamFetch(
     },
   }, { highWaterMark: 0 });
   return new Response(watched, { status: res.status, statusText: res.statusText, headers: headersOut });
+}
+
+const BUFFERED = new WeakMap<Response, Uint8Array>();
+
+/**
+ * The whole body of a response {@link upstreamFetch} read before resolving (a non-SSE body with a
+ * content-length), or undefined for a streamed body. The gateway writes these bytes to the client
+ * directly instead of reading `res.body` (a JS stream built back from the same bytes). Reading the
+ * bytes does not consume `res`; a caller that uses them must not read `res.body` as well.
+ */
+export function bufferedBody(res: Response): Uint8Array | undefined {
+  return BUFFERED.get(res);
 }
 
 /** One upstream call under the {@link watchdog}: aborted after an idle gap over `timeoutMs`. */

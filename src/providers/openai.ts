@@ -6,7 +6,7 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ApiKind, ProviderTarget, UpstreamRequest } from "./types.ts";
-import { buildRequestHeaders, readText, upstreamFetch, withContentType } from "./http.ts";
+import { readText, requestHeaderBuilder, upstreamFetch, withContentType } from "./http.ts";
 import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
 import { jsonResponse, openAIErrorToAnthropic } from "./translate/common.ts";
 import { parseJson } from "./translate/sse.ts";
@@ -45,8 +45,9 @@ export function openAIFamilyTarget(
   const fields = targetFields(cfg);
   const model = wire.rewriteModel ? cfg.model : undefined;
   const skipAnthropic = (name: string) => name.startsWith("anthropic-");
+  const headersFor = requestHeaderBuilder(cfg.headers, wire.auth, skipAnthropic);
   const call = (url: string, req: UpstreamRequest, body: BodyInit) =>
-    upstreamFetch(url, buildRequestHeaders(req.headers, cfg.headers, wire.auth, skipAnthropic), body, {
+    upstreamFetch(url, headersFor(req.headers), body, {
       targetId: cfg.id,
       timeoutMs: cfg.timeout_ms,
       signal: req.signal,
@@ -62,8 +63,9 @@ export function openAIFamilyTarget(
       if (req.api !== "messages") {
         const url = wire.urlFor(req.api);
         if (!url) throw new Error(`target ${cfg.id} does not serve ${req.api}`);
-        const res = await call(url, req, passBody(req, model));
-        return res;
+        // No translation: the client's bytes go up as they are (unless the model is rewritten) and the
+        // answer comes back as upstreamFetch made it (buffered bytes reachable via bufferedBody).
+        return call(url, req, passBody(req, model));
       }
       const chatBody = withModel(messagesRequestToChat(req.body), model);
       const res = await call(wire.urlFor("chat")!, req, JSON.stringify(chatBody));
