@@ -6,6 +6,7 @@
  * @module
  */
 import { GatewayError } from "./errors.ts";
+import { watchdog } from "../providers/watchdog.ts";
 
 /** Limits applied while reading a body. */
 export interface BodyLimits {
@@ -82,11 +83,17 @@ async function readLimited(req: Request, limits: BodyLimits): Promise<Uint8Array
   const chunks: Uint8Array[] = [];
   let total = 0;
   // On timeout the reader is cancelled, which settles the pending read: no Promise.race per chunk.
+  // The deadline is kept by the shared watchdog (one timer for all requests, not one per request).
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    reader.cancel().catch(() => {});
-  }, limits.timeoutMs);
+  const deadline = {
+    lastActivity: performance.now(),
+    timeoutMs: limits.timeoutMs,
+    expire() {
+      timedOut = true;
+      reader.cancel().catch(() => {});
+    },
+  };
+  watchdog.add(deadline);
   try {
     while (true) {
       const r = await reader.read().catch((err) => {
@@ -104,7 +111,7 @@ async function readLimited(req: Request, limits: BodyLimits): Promise<Uint8Array
     if (err instanceof GatewayError) throw err;
     throw new GatewayError(400, "malformed_json", "the request body could not be read");
   } finally {
-    clearTimeout(timer);
+    watchdog.delete(deadline);
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);

@@ -5,6 +5,7 @@
  * @module
  */
 import { UpstreamError } from "./types.ts";
+import { watchdog, type Watched } from "./watchdog.ts";
 
 /** Options of {@link upstreamFetch}. */
 export interface UpstreamFetchOptions {
@@ -237,7 +238,7 @@ export function bufferedBody(res: Response): Uint8Array | undefined {
 }
 
 /** One upstream call under the {@link watchdog}: aborted after an idle gap over `timeoutMs`. */
-class WatchedCall {
+class WatchedCall implements Watched {
   lastActivity = performance.now();
   timedOut = false;
   constructor(
@@ -245,61 +246,14 @@ class WatchedCall {
     readonly targetId: string,
     readonly timeoutMs: number,
   ) {}
+
+  expire(): void {
+    this.timedOut = true;
+    this.controller.abort(
+      new UpstreamError("timeout", this.targetId, timeoutMessage(this.targetId, this.timeoutMs)),
+    );
+  }
 }
-
-/**
- * One timer for every upstream call in flight (a `setTimeout` per call cost ~5 µs of server CPU per
- * request under load). The timer is armed for the earliest deadline; when it fires it aborts the
- * expired calls and re-arms for the next deadline. It is cleared as soon as no call is in flight,
- * so an idle process (or a finished test) holds no timer.
- */
-class Watchdog {
-  readonly #calls = new Set<WatchedCall>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the armed timer fires (performance.now() time). */
-  #due = Infinity;
-
-  add(call: WatchedCall): void {
-    this.#calls.add(call);
-    const due = call.lastActivity + call.timeoutMs;
-    if (due < this.#due) this.#arm(due);
-  }
-
-  delete(call: WatchedCall): void {
-    this.#calls.delete(call);
-    if (this.#calls.size === 0 && this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#due = Infinity;
-    }
-  }
-
-  #arm(due: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#due = due;
-    this.#timer = setTimeout(this.#fire, Math.max(0, due - performance.now()));
-  }
-
-  #fire = (): void => {
-    this.#timer = undefined;
-    this.#due = Infinity;
-    const now = performance.now();
-    let next = Infinity;
-    for (const call of this.#calls) {
-      const due = call.lastActivity + call.timeoutMs;
-      if (due - now <= 1) {
-        this.#calls.delete(call);
-        call.timedOut = true;
-        call.controller.abort(
-          new UpstreamError("timeout", call.targetId, timeoutMessage(call.targetId, call.timeoutMs)),
-        );
-      } else if (due < next) next = due;
-    }
-    if (next !== Infinity) this.#arm(next);
-  };
-}
-
-const watchdog = new Watchdog();
 
 function timeoutMessage(targetId: string, ms: number): string {
   return `target ${targetId} did not answer within ${ms} ms`;
