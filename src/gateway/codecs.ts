@@ -90,6 +90,20 @@ function parseArgs(v: unknown): string {
   return str(v) ? v : JSON.stringify(v ?? {});
 }
 
+/** Pushes OpenAI `tool_calls` entries (`{id, function: {name, arguments}}`). */
+function pushOpenAiToolCalls(out: ToolCall[], toolCalls: unknown): void {
+  if (!Array.isArray(toolCalls)) return;
+  for (const tc of toolCalls) {
+    if (isObj(tc) && isObj(tc.function)) {
+      out.push({
+        id: str(tc.id) ? tc.id : undefined,
+        name: String(tc.function.name ?? ""),
+        arguments: parseArgs(tc.function.arguments),
+      });
+    }
+  }
+}
+
 const chat: ApiCodec = {
   api: "chat",
   validate(body) {
@@ -102,17 +116,7 @@ const chat: ApiCodec = {
     const toolCalls: ToolCall[] = [];
     (body.messages as Obj[]).forEach((m, i) => {
       pushContent(segments, m.content, `messages.${i}.content`, String(m.role));
-      if (Array.isArray(m.tool_calls)) {
-        for (const tc of m.tool_calls) {
-          if (isObj(tc) && isObj(tc.function)) {
-            toolCalls.push({
-              id: str(tc.id) ? tc.id : undefined,
-              name: String(tc.function.name ?? ""),
-              arguments: parseArgs(tc.function.arguments),
-            });
-          }
-        }
-      }
+      pushOpenAiToolCalls(toolCalls, m.tool_calls);
     });
     const tools: ToolDefinition[] = [];
     if (Array.isArray(body.tools)) {
@@ -136,17 +140,7 @@ const chat: ApiCodec = {
       body.choices.forEach((c, k) => {
         if (!isObj(c) || !isObj(c.message)) return;
         pushContent(segments, c.message.content, `choices.${k}.message.content`, "assistant");
-        if (Array.isArray(c.message.tool_calls)) {
-          for (const tc of c.message.tool_calls) {
-            if (isObj(tc) && isObj(tc.function)) {
-              toolCalls.push({
-                id: str(tc.id) ? tc.id : undefined,
-                name: String(tc.function.name ?? ""),
-                arguments: parseArgs(tc.function.arguments),
-              });
-            }
-          }
-        }
+        pushOpenAiToolCalls(toolCalls, c.message.tool_calls);
       });
     }
     return { segments, tools: [], toolCalls };
