@@ -103,13 +103,11 @@ export interface TokenReservation {
 export class RateLimiter {
   readonly #store: CounterStore;
   readonly #settings: LimitSettings;
-  readonly #prefix: string;
 
+  /** Counter keys include each limit's settings, so a reload restarts only the windows of changed limits. */
   constructor(store: CounterStore, settings: LimitSettings) {
     this.#store = store;
     this.#settings = settings;
-    // Keys include the settings so a reload with new limits starts fresh windows for changed limits only.
-    this.#prefix = "";
   }
 
   /** True when any limit is configured. */
@@ -146,7 +144,7 @@ export class RateLimiter {
   ): void | Promise<void> {
     for (; i < checks.length; i++) {
       const [key, limit, label] = checks[i];
-      const r = this.#store.take(this.#prefix + key, 1, limit.max_requests, limit.window_seconds * 1000);
+      const r = this.#store.take(key, 1, limit.max_requests, limit.window_seconds * 1000);
       if (r instanceof Promise) {
         const next = i + 1;
         return r.then((res) => {
