@@ -86,127 +86,138 @@ Deno.test("security: provider keys never appear in /keeptrusts/config, /health, 
   assert.match(passthrough, /\[REDACTED\]/);
 });
 
-Deno.test("security: the gateway and a provider connection over TLS with a throwaway CA", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const run = async (args: string[]) => {
-      const r = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-        .output();
-      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-    };
-    await run([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=kt test CA",
-    ]);
-    await run([
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      "srv.key",
-      "-out",
-      "srv.csr",
-      "-subj",
-      "/CN=localhost",
-    ]);
-    await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    await run([
-      "x509",
-      "-req",
-      "-in",
-      "srv.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "srv.pem",
-      "-days",
-      "1",
-      "-extfile",
-      "ext.cnf",
-    ]);
-    const cert = await Deno.readTextFile(`${dir}/srv.pem`);
-    const key = await Deno.readTextFile(`${dir}/srv.key`);
-    const ca = await Deno.readTextFile(`${dir}/ca.pem`);
+const hasOpenssl = await new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" })
+  .output().then((o) => o.success, () => false);
 
-    // A TLS upstream trusted only through KEEPTRUSTS_CA_CERT_PATH, and kt serving HTTPS.
-    const upstream = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, cert, key, onListen: () => {} },
-      () =>
-        Response.json({
-          id: "x",
-          object: "chat.completion",
-          model: "m",
-          choices: [{ index: 0, message: { role: "assistant", content: "over tls" }, finish_reason: "stop" }],
-        }),
-    );
-    const cfg = JSON.stringify({
-      pack: { name: "tls", version: "1.0.0", enabled: true },
-      providers: {
-        targets: [{
-          id: "t",
-          provider: "openai",
-          base_url: `https://localhost:${upstream.addr.port}/v1`,
-          secret_key_ref: { env: "KT_T_TLS_KEY" },
-        }],
-      },
-    });
-    const kt = await spawnKt(
-      [
-        "gateway",
-        "run",
-        "--policy-config",
-        "-",
-        "--listen",
-        "127.0.0.1:0",
-        "--tls-cert",
-        `${dir}/srv.pem`,
-        "--tls-key",
-        `${dir}/srv.key`,
-      ],
-      {
-        stdin: cfg,
-        flags: gatewayFlags({ extraRead: [dir] }),
-        env: { KEEPTRUSTS_CA_CERT_PATH: `${dir}/ca.pem`, KT_T_TLS_KEY: "sk-tls-test-key" },
-      },
-    );
+Deno.test({
+  name: "security: the gateway and a provider connection over TLS with a throwaway CA",
+  ignore: !hasOpenssl,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
     try {
-      assert.match(kt.url, /^https:\/\//);
-      const client = Deno.createHttpClient({ caCerts: [ca] });
-      const res = await fetch(`${kt.url.replace("127.0.0.1", "localhost")}/v1/chat/completions`, {
-        method: "POST",
-        client,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(chat("x")),
+      const run = async (args: string[]) => {
+        const r = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
+          .output();
+        assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      };
+      await run([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=kt test CA",
+      ]);
+      await run([
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=localhost",
+      ]);
+      await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+      await run([
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+      ]);
+      const cert = await Deno.readTextFile(`${dir}/srv.pem`);
+      const key = await Deno.readTextFile(`${dir}/srv.key`);
+      const ca = await Deno.readTextFile(`${dir}/ca.pem`);
+
+      // A TLS upstream trusted only through KEEPTRUSTS_CA_CERT_PATH, and kt serving HTTPS.
+      const upstream = Deno.serve(
+        { hostname: "127.0.0.1", port: 0, cert, key, onListen: () => {} },
+        () =>
+          Response.json({
+            id: "x",
+            object: "chat.completion",
+            model: "m",
+            choices: [{
+              index: 0,
+              message: { role: "assistant", content: "over tls" },
+              finish_reason: "stop",
+            }],
+          }),
+      );
+      const cfg = JSON.stringify({
+        pack: { name: "tls", version: "1.0.0", enabled: true },
+        providers: {
+          targets: [{
+            id: "t",
+            provider: "openai",
+            base_url: `https://localhost:${upstream.addr.port}/v1`,
+            secret_key_ref: { env: "KT_T_TLS_KEY" },
+          }],
+        },
       });
-      assert.equal(res.status, 200, await res.clone().text());
-      assert.equal((await res.json()).choices[0].message.content, "over tls");
-      client.close();
+      const kt = await spawnKt(
+        [
+          "gateway",
+          "run",
+          "--policy-config",
+          "-",
+          "--listen",
+          "127.0.0.1:0",
+          "--tls-cert",
+          `${dir}/srv.pem`,
+          "--tls-key",
+          `${dir}/srv.key`,
+        ],
+        {
+          stdin: cfg,
+          flags: gatewayFlags({ extraRead: [dir] }),
+          env: { KEEPTRUSTS_CA_CERT_PATH: `${dir}/ca.pem`, KT_T_TLS_KEY: "sk-tls-test-key" },
+        },
+      );
+      try {
+        assert.match(kt.url, /^https:\/\//);
+        const client = Deno.createHttpClient({ caCerts: [ca] });
+        const res = await fetch(`${kt.url.replace("127.0.0.1", "localhost")}/v1/chat/completions`, {
+          method: "POST",
+          client,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(chat("x")),
+        });
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal((await res.json()).choices[0].message.content, "over tls");
+        client.close();
+      } finally {
+        await kt.stop();
+        await upstream.shutdown();
+      }
     } finally {
-      await kt.stop();
-      await upstream.shutdown();
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  },
 });
 
 Deno.test("security: Ed25519 config signatures — good verifies; tampered, unsigned and wrong-key fail", async () => {
