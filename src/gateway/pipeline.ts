@@ -295,10 +295,10 @@ export async function handleApiRequest(
     // Unchanged (and typed): the provider's own bytes, the same JSON, without re-serializing it.
     const finalBody: BodyInit = output.changed
       ? JSON.stringify(applySegments(responseJson, output.segments, out.segments))
-      : headers.has("content-type")
+      : headers.some(([name]) => name === "content-type")
       ? responseBytes as Uint8Array<ArrayBuffer>
       : JSON.stringify(responseJson);
-    headers.set("x-keeptrusts-decision", x.verdict);
+    headers[DECISION][1] = x.verdict;
     return finishPlain(
       ctx,
       x,
@@ -445,11 +445,12 @@ function identify(headers: Headers, keys: readonly ClientKey[] | undefined): Req
   };
 }
 
-function forwardHeaders(incoming: Headers, requestId: string): Headers {
-  const out = new Headers({ "x-request-id": requestId });
+/** The headers passed upstream, as pairs with lower-case names (no `Headers` object per request). */
+function forwardHeaders(incoming: Headers, requestId: string): [string, string][] {
+  const out: [string, string][] = [["x-request-id", requestId]];
   for (const name of FORWARDED_HEADERS) {
     const v = incoming.get(name);
-    if (v !== null) out.set(name, v);
+    if (v !== null) out.push([name, v]);
   }
   return out;
 }
@@ -458,21 +459,31 @@ function baseHeaders(snapshot: RuntimeSnapshot, verdict: Verdict): Headers {
   return new Headers({ "x-keeptrusts-config-version": snapshot.version, "x-keeptrusts-decision": verdict });
 }
 
+/**
+ * The client response's headers as pairs (cheaper for `new Response` than a `Headers` object).
+ * The decision is always the second pair ({@link DECISION}), so it can be updated in place.
+ */
 function responseHeaders(
   snapshot: RuntimeSnapshot,
   requestId: string,
   verdict: Verdict,
   upstream: Headers,
-): Headers {
-  const h = baseHeaders(snapshot, verdict);
-  h.set("x-request-id", requestId);
+): [string, string][] {
+  const h: [string, string][] = [
+    ["x-keeptrusts-config-version", snapshot.version],
+    ["x-keeptrusts-decision", verdict],
+    ["x-request-id", requestId],
+  ];
   const type = upstream.get("content-type");
-  if (type) h.set("content-type", type);
+  if (type) h.push(["content-type", type]);
   const retry = upstream.get("retry-after");
-  if (retry) h.set("retry-after", retry);
-  if (type?.includes("text/event-stream")) h.set("cache-control", "no-cache");
+  if (retry) h.push(["retry-after", retry]);
+  if (type?.includes("text/event-stream")) h.push(["cache-control", "no-cache"]);
   return h;
 }
+
+/** Index of the decision pair in {@link responseHeaders}. */
+const DECISION = 1;
 
 const utf8 = new TextDecoder();
 

@@ -77,19 +77,25 @@ export function requestHeaderBuilder(
   auth: Record<string, string>,
   skip?: (name: string) => boolean,
   defaults?: Record<string, string>,
-): (forwarded: Headers) => HeaderPairs {
+): (forwarded: Headers | readonly (readonly [string, string])[]) => HeaderPairs {
   const fixed: HeaderPairs = [...buildRequestHeaders(new Headers(), staticHeaders, auth)];
   const fixedNames = new Set(fixed.map(([k]) => k));
   const extra = Object.entries(defaults ?? {}).map(([k, v]) => [k.toLowerCase(), v] as [string, string])
     .filter(([k]) => !fixedNames.has(k));
+  const keep = (name: string) =>
+    !BLOCKED_REQUEST_HEADERS.has(name) && !fixedNames.has(name) && !(skip && skip(name));
   return (forwarded) => {
     const out: HeaderPairs = [];
-    forwarded.forEach((value, name) => {
-      if (!BLOCKED_REQUEST_HEADERS.has(name) && !fixedNames.has(name) && !(skip && skip(name))) {
-        out.push([name, value]);
-      }
-    });
-    for (const [k, v] of extra) if (!forwarded.has(k)) out.push([k, v]);
+    if (forwarded instanceof Headers) {
+      forwarded.forEach((value, name) => {
+        if (keep(name)) out.push([name, value]);
+      });
+      for (const [k, v] of extra) if (!forwarded.has(k)) out.push([k, v]);
+    } else {
+      // Pairs (lower-case names, the gateway's form): no Headers object, no sorting.
+      for (const [name, value] of forwarded) if (keep(name)) out.push([name, value]);
+      for (const [k, v] of extra) if (!forwarded.some(([name]) => name === k)) out.push([k, v]);
+    }
     for (const p of fixed) out.push(p);
     return out;
   };
@@ -109,6 +115,15 @@ export function responseHeaders(upstream: Headers, contentType?: string): Header
   });
   if (contentType) h.set("content-type", contentType);
   return h;
+}
+
+/** {@link responseHeaders} as name/value pairs (no `Headers` object in between). */
+function responseHeaderPairs(upstream: Headers): [string, string][] {
+  const out: [string, string][] = [];
+  upstream.forEach((value, name) => {
+    if (keepResponseHeader(name)) out.push([name, value]);
+  });
+  return out;
 }
 
 /** A copy of `headers` with the content type replaced. */
@@ -174,7 +189,7 @@ export async function upstreamFetch(
     });
   };
   call.lastActivity = performance.now();
-  const headersOut = responseHeaders(res.headers);
+  const headersOut = responseHeaderPairs(res.headers);
   if (!res.body) {
     cleanup();
     return new Response(null, { status: res.status, statusText: res.statusText, headers: headersOut });

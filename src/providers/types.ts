@@ -29,8 +29,11 @@ export interface UpstreamRequest {
   raw?: Uint8Array;
   /** `body.stream === true`. */
   stream: boolean;
-  /** Headers to pass upstream (traceparent, x-request-id, anthropic-version, …); no client credentials. */
-  headers: Headers;
+  /**
+   * Headers to pass upstream (traceparent, x-request-id, anthropic-version, …); no client credentials.
+   * Either a `Headers` object or name/value pairs with lower-case names (the gateway's cheap form).
+   */
+  headers: Headers | readonly (readonly [string, string])[];
   /** Aborted when the client goes away or the gateway gives up. */
   signal: AbortSignal;
 }
