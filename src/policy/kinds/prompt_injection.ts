@@ -90,6 +90,20 @@ const LEAK_OWNER =
   "(?:your |the (?:hidden|secret|initial|original|internal|confidential|system|developer|above|preceding) |(?:hidden|secret|initial|original|internal|confidential) )";
 const NO_LIMITS = "(?:rules|restrictions|limits|filters|guidelines|boundaries|morals|ethics)";
 
+// Non-English (es/fr/de/it/pt) verbs, targets and qualifiers; accents optional where people drop them.
+const ML_VERB =
+  "(?:ignora|ignorad|ignorar|ignore|ignorez|ignoriere|ignorier|ignorieren sie|ignori|olvida|olvide|olvidad|olvidar|oublie|oubliez|vergiss|vergessen sie|dimentica|dimentichi|esque[çc]a|esquece|desconsidere|desconsidera|descarta|descartez|omite|missachte|missachten sie|trascura|ne tiens pas compte|ne tenez pas compte|haz caso omiso|non seguire|n[ãa]o siga|no sigas|befolge nicht)";
+const ML_TARGET =
+  "(?:instrucciones|instructions|instru[çc][õo]es|istruzioni|anweisungen|instruktionen|consignes|indicaciones|indicazioni|reglas|r[èe]gles|regole|regras|regeln|directrices|directives|direttive|diretrizes|richtlinien|vorgaben|[óo]rdenes|befehle|orienta[çc][õo]es|normas|norme)";
+const ML_POST =
+  "(?:anteriores|previas|pr[ée]vias|precedentes|pr[ée]c[ée]dentes|ant[ée]rieures|ci-dessus|precedenti|anteriori|iniziali|initiales|iniciales|iniciais|originales|originali|originais|d'origine|de arriba|di sopra|acima|del sistema|do sistema|du syst[èe]me|di sistema|de sistema)";
+const ML_PRE =
+  "(?:vorherigen|bisherigen|vorigen|obigen|fr[üu]heren|urspr[üu]nglichen|alten|vorangegangenen|precedenti|anteriori|anteriores|pr[ée]c[ée]dentes|precedentes)";
+const ML_LEAK_VERB =
+  "(?:muestra|mu[ée]strame|ens[ée][ñn]ame|revela|rev[ée]lame|dime|imprime|repite|escribe|copia|comparte|montre|montrez|affiche|affichez|r[ée]v[èe]le|r[ée]v[ée]lez|donne|donnez|r[ée]p[èe]te|r[ée]p[ée]tez|[ée]cris|zeige|zeig|gib|nenne|verrate|wiederhole|schreibe|drucke|mostra|mostrami|rivela|rivelami|dimmi|stampa|ripeti|scrivi|mostre|revele|diga|imprima|repita|escreva|compartilhe)";
+const ML_SYSPROMPT =
+  "(?:prompt (?:del|de|do|di|du) (?:sistema|syst[èe]me)|prompt (?:syst[èe]me|di sistema)|system-?prompt|systemanweisung|systemnachricht|invite syst[èe]me|mensaje del sistema|messaggio di sistema|mensagem do sistema|instrucciones (?:del sistema|ocultas|originales|iniciales)|istruzioni (?:di sistema|del sistema|nascoste|originali|iniziali)|instru[çc][õo]es (?:do sistema|ocultas|originais|iniciais)|instructions (?:syst[èe]me|cach[ée]es|initiales|d'origine)|consignes (?:syst[èe]me|initiales|cach[ée]es)|urspr[üu]nglichen anweisungen|versteckten anweisungen|geheimen anweisungen)";
+
 /**
  * Built-in rules as `[family, weight, anchors, regex source]`. Weights are calibrated on
  * tests/corpus (see docs/policies.md): a single strong signal (≥ 0.5) blocks at the
@@ -145,7 +159,7 @@ const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], string]> = [
     "instruction_override",
     0.7,
     ["your"],
-    "\\byour (?:real|true|new|only|actual) (?:instructions|rules|programming|task|purpose) (?:is|are)\\b",
+    "\\byour (?:real|true|new|only|actual|updated|revised|primary) (?:instructions|rules|programming|task|purpose|objective|goal|mission|job|role|directive|priority) (?:is|are|now is)\\b",
   ],
   // Jailbreak and role play.
   ["jailbreak", 0.95, ["do anything now"], "\\bdo anything now\\b"],
@@ -304,6 +318,348 @@ const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], string]> = [
   ],
   ["delimiter", 0.7, ["```", "'''"], "(?:```|''')(?:system|instructions|prompt|admin)\\b"],
   ["delimiter", 0.8, ["<|"], "<\\|[a-z_]{2,24}\\|>"],
+  // Indirect injection: instructions addressed to an AI inside documents and tool results.
+  [
+    "indirect",
+    0.7,
+    ["ai", "llm", "llms", "language", "chatbot", "chatbots", "gpt", "chatgpt", "claude", "copilot"],
+    "\\b(?:note|message|instructions?|attention|reminder|memo|directive|notice|dear|hey)(?: for| to)? (?:the |any |all |an? )?(?:ai|a\\.i\\.|llms?|large language models?|language models?|chatbots?|gpt|chatgpt|claude|copilot|ai (?:assistants?|models?|agents?|systems?|tools?|bots?|readers?))\\b(?: (?:reading|processing|summari[sz]ing|reviewing) this)? ?[:,-]",
+  ],
+  [
+    "indirect",
+    0.8,
+    [
+      "ai",
+      "llm",
+      "llms",
+      "language",
+      "chatbot",
+      "chatbots",
+      "gpt",
+      "chatgpt",
+      "claude",
+      "copilot",
+      "bot",
+      "bots",
+      "automated",
+    ],
+    "\\b(?:ai|a\\.i\\.|llms?|language models?|chatbots?|gpt|chatgpt|claude|copilot|bots?|ai (?:assistants?|models?|agents?|systems?|tools?|readers?)|automated (?:systems?|agents?|assistants?|readers?|tools?)) (?:that is |who is |which is |that's )?(?:reading|processing|summari[sz]ing|parsing|reviewing|analy[sz]ing|screening|evaluating|ranking|grading|ingesting|scanning|indexing|seeing) (?:this|these)\\b",
+  ],
+  [
+    "indirect",
+    0.55,
+    ["if you"],
+    "\\bif you(?:'re| are) (?:an? |the |some )?(?:ai|a\\.i\\.|llm|large language model|language model|chatbot|gpt|chatgpt|claude|copilot|bot|ai (?:model|assistant|agent|system|tool|bot|reader)|automated (?:system|agent|assistant|reader|tool))\\b(?! (?:researcher|engineer|developer|enthusiast|student|company|startup|team|practitioner|professional|expert|scientist|ethicist|hobbyist|investor|user|fan|skeptic|critic)s?\\b)",
+  ],
+  [
+    "indirect",
+    0.6,
+    ["ai", "llm", "assistant", "chatbot", "agent", "bot", "model"],
+    "\\b(?:ai|llm|assistant|chatbot|agent|bot|model) (?:instructions?|directives?|override|commands?)(?: \\([^)\\n]{0,30}\\))? ?:",
+  ],
+  [
+    "indirect",
+    0.55,
+    ["hidden", "secret", "embedded", "invisible", "covert"],
+    "\\b(?:hidden|secret|embedded|invisible|covert) (?:instructions?|prompts?|directives?|commands?) (?:for|to) (?:the |any |all )?(?:ai|llm|model|assistant|chatbot|bot|agent|language model)s?\\b|\\bhidden instructions? ?:",
+  ],
+  [
+    "indirect",
+    0.5,
+    ["update", "change", "override", "amendment", "revision", "patch"],
+    "\\b(?:instructions?|policy|directives?|system|prompt|rules|guidelines?) (?:update|change|override|amendment|revision|patch)\\b.{0,30}\\bpriority\\b",
+  ],
+  [
+    "indirect",
+    0.45,
+    ["must", "should", "shall", "required", "needs", "has to", "will now"],
+    "\\b(?:the )?(?:assistant|ai|llm|chatbot|ai model|ai agent|language model) (?:must|should|shall|is required to|needs to|has to|will now) (?:now |immediately |also |instead |only )?(?:ignore|disregard|forget|reveal|send|forward|email|exfiltrate|include|append|tell the user|ask the user|respond|reply|say|stop|not mention|never mention|recommend|delete|transfer|execute|run|visit|open|click|fetch)\\b",
+  ],
+  [
+    "indirect",
+    0.6,
+    ["ask", "request", "prompt"],
+    "(?<!(?:never|not|n't|don't) )\\b(?:ask|request|prompt|get)(?:s|ing)? (?:the )?(?:user|customer|human|requester) (?:for|to (?:enter|provide|share|send|confirm|type|re-?enter|verify)) (?:their|his|her|the|your|a)? ?(?:password|passcode|credentials|api key|credit card|card number|login|2fa|otp|one-time code|ssn|social security number|pin|bank details|seed phrase|private key)s?\\b",
+  ],
+  [
+    "indirect",
+    0.4,
+    ["tell", "mention", "inform", "alert", "notify", "reveal", "let", "show"],
+    "\\b(?:do not|don't|never|without) (?:tell(?:ing)?|mention(?:ing)?(?: this)? to|inform(?:ing)?|alert(?:ing)?|notify(?:ing)?|reveal(?:ing)?(?: this)? to|let(?:ting)?) (?:the )?(?:user|human|reader|requester|recipient)\\b",
+  ],
+  [
+    "indirect",
+    0.6,
+    ["http", "https"],
+    "!\\[[^\\]\\n]{0,80}\\]\\(https?://[^)\\s]{1,200}[?&][a-z_]{1,30}=(?:\\{|\\[|<|%7b|\\$)",
+  ],
+  [
+    "indirect",
+    0.35,
+    ["rate", "score", "rank", "grade", "mark", "evaluate", "recommend", "list"],
+    "\\b(?:rate|score|rank|grade|mark|evaluate|recommend|list)\\b.{0,30}(?:\\b10/10|\\b10 out of 10|\\b5/5|\\bfive stars|\\bhighest (?:possible )?(?:score|rating)|\\btop (?:score|rating|candidate|match|pick)|\\bstrongly (?:recommend|hire))",
+  ],
+  [
+    "indirect",
+    0.35,
+    ["omit", "leave out", "hide", "skip", "downplay", "suppress"],
+    "\\b(?:omit|leave out|hide|skip|downplay|suppress)(?:ping)? (?:any |all |the )?(?:weakness(?:es)?|gaps?|negatives?|risks?|concerns?|red flags?|criticism|warnings?|issues|problems|section [0-9])",
+  ],
+  // Social engineering: claimed authority, special modes, leaking the start of the context.
+  [
+    "social",
+    0.4,
+    [
+      "developer",
+      "creator",
+      "admin",
+      "engineer",
+      "operator",
+      "owner",
+      "programmer",
+      "maker",
+      "built",
+      "created",
+      "deployed",
+      "trained",
+      "configured",
+      "programmed",
+    ],
+    "\\b(?:i am|i'm|im|this is|speaking as|as) (?:the |your |an? |one of (?:the|your) )?(?:lead |senior |original |head |chief |system |openai |anthropic )?(?:developers?|creators?|admins?|administrators?|sysadmins?|engineers?|operators?|owners?|programmers?|makers?)\\b(?: (?:who|that|of|at|from|behind|for|here|in charge))?|\\b(?:i|we) (?:built|created|made|trained|set you up|set up|configured|deployed|programmed|launched) you\\b",
+  ],
+  [
+    "social",
+    0.3,
+    ["red", "pen", "penetration", "audit", "authorised", "authorized"],
+    "\\b(?:red[- ]?team(?:ing|ers?)?|pen(?:etration)?[- ]?test(?:ing|ers?)?|safety (?:audit|evaluation|eval)|authori[sz]ed (?:test|audit|security test|exercise|override))\\b",
+  ],
+  [
+    "social",
+    0.4,
+    ["exempt", "exemption", "waiver", "clearance", "authorising", "authorizing", "permission"],
+    "\\b(?:exempt(?:ion|ed)?|waiver|clearance|authori[sz]ing you|permission)\\b.{0,50}\\b(?:rules|restrictions|filters|guidelines|policies|safety|guardrails|content policy|moderation|limits)\\b",
+  ],
+  [
+    "social",
+    0.45,
+    ["mode"],
+    "\\b(?:you are|you're|you've been|you have been|now|switch(?:ing|ed)? to|enter(?:ing|ed)?|put (?:you |yourself )?in(?:to)?|placed in|running in|operating in|are in|activate|enable) (?:now )?(?:in )?(?:maintenance|diagnostic|debug|service|unrestricted|admin|root|test|unlocked|developer|safe-?guards?[- ]off) mode\\b",
+  ],
+  [
+    "social",
+    0.45,
+    [
+      "offline",
+      "disabled",
+      "turned off",
+      "switched off",
+      "down",
+      "suspended",
+      "paused",
+      "deactivated",
+      "inactive",
+      "bypassed",
+      "lifted",
+    ],
+    "\\b(?:moderation|safety|content|filter(?:ing)?|guardrails?|policy|alignment|usual|normal|standard)(?: (?:layer|system|filters?|module|checks?|engine|guardrails|restrictions|rules|limits))? (?:is|are|has been|have been|was|were) (?:currently |temporarily |now )?(?:offline|disabled|turned off|switched off|down|suspended|paused|deactivated|inactive|bypassed|lifted)\\b",
+  ],
+  [
+    "prompt_leak",
+    0.75,
+    ["first", "initial", "opening"],
+    "\\b(?:print|show|repeat|output|paste|write|tell|give|display|copy|reproduce|recite|list|quote|everything|text)\\b.{0,60}\\b(?:before|above|prior to|preceding|ahead of) (?:my|our|the|this) (?:first|initial|opening|very first) (?:message|prompt|question|turn|line|reply)\\b",
+  ],
+  [
+    "prompt_leak",
+    0.6,
+    ["first", "initial", "opening", "earliest"],
+    "\\b(?:first|opening|initial|very first|earliest) (?:line|lines|sentence|sentences|words|paragraph|message|text|instructions?)(?: of text)? (?:that )?you (?:received|were given|got|saw|were sent|were shown|read)\\b",
+  ],
+  [
+    "prompt_leak",
+    0.7,
+    [
+      "started",
+      "initialised",
+      "initialized",
+      "configured",
+      "set up",
+      "given",
+      "primed",
+      "launched",
+      "booted",
+      "loaded",
+      "seeded",
+      "deployed",
+    ],
+    `\\b${LEAK_VERB} (?:me )?(?:the |your )?(?:exact |full |complete |whole |entire |original )?(?:configuration|config|setup|instructions|prompt|text|rules|message|settings) (?:that )?you (?:were|have been|got) (?:started|initiali[sz]ed|configured|set up|given|primed|launched|booted|loaded|seeded|deployed)\\b`,
+  ],
+  // Multi-turn setups: trigger words, re-assigned authority, payload splitting, fiction framing.
+  [
+    "multi_turn",
+    0.8,
+    ["when", "whenever", "once"],
+    "\\b(?:when(?:ever)?|once) i (?:say|type|write|send|use)\\b.{0,60}\\b(?:ignore|drop|forget|abandon|disable|turn off|switch off|stop following|no longer follow|lift|suspend|bypass|remove)\\b.{0,30}\\b(?:rules|restrictions|filters|guidelines|instructions|safety|guardrails|policies|limits)\\b",
+  ],
+  [
+    "multi_turn",
+    0.8,
+    ["treat", "consider", "regard"],
+    "\\b(?:treat|consider|regard) (?:all |every |each |any )?(?:of )?my (?:messages?|requests?|instructions|words|input|prompts?) as (?:if they (?:were|came) |coming |having come |sent |written )?(?:from|by) (?:the |your |an? )?(?:system|admin|administrator|developer|operator|creator|root|owner|sysadmin|system administrator|openai|anthropic)\\b",
+  ],
+  [
+    "multi_turn",
+    0.35,
+    [
+      "code",
+      "codeword",
+      "safe",
+      "safeword",
+      "passphrase",
+      "magic",
+      "trigger",
+      "secret",
+      "agreed",
+      "agreement",
+    ],
+    "\\b(?:code ?words?|safe ?words?|passphrase|magic words?|trigger (?:word|phrase)|secret (?:word|phrase)|as (?:we|you) agreed|our (?:agreement|deal|arrangement))\\b",
+  ],
+  [
+    "multi_turn",
+    0.5,
+    ["off", "lifted", "suspended", "disabled", "deactivated", "unlocked", "removed"],
+    "\\b(?:your )?(?:rules|restrictions|filters|guidelines|safety|guardrails|limits|policies|safeguards) (?:are |is )?(?:now )?(?:off|lifted|suspended|disabled|deactivated|unlocked|removed)\\b",
+  ],
+  [
+    "multi_turn",
+    0.55,
+    ["concatenate", "combine", "join", "put together", "merge", "append"],
+    "\\b(?:concatenate|combine|join|put together|merge|append)\\b.{0,40}\\b(?:and|then) (?:follow|execute|obey|act on|do what|carry out|run|answer|perform)\\b",
+  ],
+  [
+    "multi_turn",
+    0.6,
+    ["story", "poem", "fiction", "novel", "screenplay", "script", "roleplay", "role-play", "scene"],
+    "\\b(?:story|poem|fiction|novel|screenplay|script|roleplay|role-play|scene)\\b.{0,80}\\b(?:its|your|the) (?:real|actual|exact|hidden|secret|verbatim|original|full) (?:system prompt|instructions|rules|guidelines|configuration)\\b",
+  ],
+  // Non-English (Latin script) override, leak and persona phrases.
+  [
+    "multilingual",
+    0.85,
+    [
+      "anteriores",
+      "previas",
+      "dentes",
+      "precedentes",
+      "rieures",
+      "dessus",
+      "precedenti",
+      "anteriori",
+      "iniziali",
+      "initiales",
+      "iniciales",
+      "iniciais",
+      "originales",
+      "originali",
+      "originais",
+      "arriba",
+      "sopra",
+      "acima",
+      "origine",
+      "sistema",
+      "syst",
+      "vias",
+    ],
+    `\\b${ML_VERB}\\b[^.!?\\n]{0,30}${ML_TARGET}[^.!?\\n]{0,12}${ML_POST}`,
+  ],
+  [
+    "multilingual",
+    0.85,
+    [
+      "vorherigen",
+      "bisherigen",
+      "vorigen",
+      "obigen",
+      "heren",
+      "nglichen",
+      "alten",
+      "vorangegangenen",
+      "precedenti",
+      "anteriori",
+      "anteriores",
+      "dentes",
+      "precedentes",
+    ],
+    `\\b${ML_VERB}\\b[^.!?\\n]{0,30}${ML_PRE} ${ML_TARGET}`,
+  ],
+  [
+    "multilingual",
+    0.85,
+    ["todo", "tout", "alles", "tutto", "tudo"],
+    `\\b${ML_VERB}\\b (?:todo lo anterior|todo lo que (?:te )?(?:dije|dijeron|se dijo)|tout ce qui (?:pr[ée]c[èe]de|est au-dessus)|tout ce qu'on t'a dit|alles,? was (?:dir )?(?:vorher|bisher|davor|zuvor|oben)|alles (?:bisherige|vorherige|obige|davor|vorher|zuvor)|tutto (?:quanto |ci[òo] che |quello che )?(?:sopra|detto prima|precede|ti (?:è|e) stato detto)|tudo (?:o )?que (?:foi dito|te disseram|eu disse)|tudo acima)`,
+  ],
+  [
+    "multilingual",
+    0.75,
+    [
+      "muestra",
+      "strame",
+      "revela",
+      "dime",
+      "imprime",
+      "repite",
+      "escribe",
+      "copia",
+      "montre",
+      "montrez",
+      "affiche",
+      "affichez",
+      "donne",
+      "donnez",
+      "cris",
+      "zeige",
+      "zeig",
+      "gib",
+      "nenne",
+      "verrate",
+      "wiederhole",
+      "schreibe",
+      "drucke",
+      "mostra",
+      "mostrami",
+      "rivela",
+      "rivelami",
+      "dimmi",
+      "stampa",
+      "ripeti",
+      "scrivi",
+      "mostre",
+      "revele",
+      "diga",
+      "imprima",
+      "repita",
+      "escreva",
+    ],
+    `\\b${ML_LEAK_VERB}\\b[^.!?\\n]{0,40}${ML_SYSPROMPT}`,
+  ],
+  [
+    "multilingual",
+    0.4,
+    ["ahora", "maintenant", "sormais", "jetzt", "sofort", "nun", "ora", "agora", "adelante"],
+    "\\b(?:a partir de ahora,? (?:eres|ser[áa]s|act[úu]as)|ahora eres|de ahora en adelante,? eres|[àa] partir de maintenant,? tu es|d[ée]sormais,? tu es|ab (?:jetzt|sofort),? bist du|von nun an,? bist du|(?:da ora in poi|d'ora in poi|da adesso),? sei|ora sei|a partir de agora,? (?:voc[êe] [ée]|tu [ée]s)|agora voc[êe] [ée])\\b",
+  ],
+  [
+    "multilingual",
+    0.45,
+    ["sin", "sans", "ohne", "senza", "sem"],
+    "\\b(?:sin|sans|ohne|senza|sem) (?:ninguna |aucune |jegliche |alcuna |nenhuma |irgendwelche |keine |tus |tes |deine |le tue |suas )?(?:restricciones|restricci[óo]n|restrictions?|filtros|filtres|filtri|censura|censure|zensur|limitaciones|einschr[äa]nkungen|beschr[äa]nkungen|restrizioni|restri[çc][õo]es|l[íi]mites|limites|limiti|reglas|r[èe]gles|regeln|regole|regras)\\b",
+  ],
+  [
+    "multilingual",
+    0.45,
+    ["modo", "mode", "modus", "entwicklermodus", "modalit"],
+    "\\b(?:modo (?:desarrollador|dios|sin restricciones|sin censura|jailbreak|desenvolvedor|deus|sem restri[çc][õo]es)|mode (?:d[ée]veloppeur|dieu|sans restrictions?|jailbreak)|entwicklermodus|gott-?modus|jailbreak-modus|modalit[àa] (?:sviluppatore|dio|senza restrizioni))\\b",
+  ],
   // Prompt leak.
   [
     "prompt_leak",
@@ -340,7 +696,8 @@ function r(family: string, weight: number, anchors: readonly string[], source: s
   return { family, weight, anchors, re: new RegExp(source) };
 }
 
-const ZERO_WIDTH = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const ZERO_WIDTH =
+  /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
 const NON_ASCII = /[^ -~\t\n\r]/;
 const SPACES = /[^\S\n]+/g;
 const ODD_SPACE = /[^\S \n]| {2}/;
@@ -439,6 +796,79 @@ export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boo
   return ODD_SPACE.test(t) ? t.replace(SPACES, " ") : t;
 }
 
+/**
+ * Rules for scripts the homoglyph map would garble (Chinese, Japanese, Russian): they run on
+ * NFKC + lower-cased text without homoglyph mapping, and only when such characters occur.
+ */
+const SCRIPT_RULES: readonly RegExp[] = [
+  // zh: ignore/forget … instructions/rules/prompt
+  /(?:忽略|无视|無視|忽视|忽視|不要理会|不要理會|不要管|忘记|忘記|忘掉|忘了|抛开|拋開|放弃|放棄)[^。！？\n]{0,16}(?:指令|指示|规则|規則|提示词|提示詞|提示|设定|設定|要求|命令|限制)/,
+  // zh: show/tell … system prompt
+  /(?:显示|顯示|告诉我|告訴我|输出|輸出|打印|重复|重複|泄露|洩露|透露|给我看|給我看|展示|说出|說出|列出|发给我|發給我)[^。！？\n]{0,16}(?:系统提示|系統提示|系统指令|系統指令|系统消息|系統消息|初始指令|隐藏指令|隱藏指令|原始指令|提示词|提示詞|系统设定|系統設定)|(?:系统提示|系統提示|系统指令|系統指令|初始指令|隐藏指令|原始指令)[^。！？\n]{0,16}(?:告诉我|告訴我|显示|顯示|输出|輸出|发给我|給我看|给我看)/,
+  // ja: (previous) instructions … ignore/forget
+  /(?:以前|前|これまで|今まで|上記|先|最初|元)の?[^。！？\n]{0,10}(?:指示|命令|ルール|プロンプト|指令|設定)[^。！？\n]{0,10}(?:無視|忘れ)/,
+  // ja: system prompt … show/tell
+  /(?:システムプロンプト|システム・プロンプト|システムメッセージ|初期指示|元の指示|隠された指示|最初の指示|内部指示)[^。！？\n]{0,12}(?:表示|見せ|教え|出力|開示|公開|繰り返|書き出|印刷)/,
+  // ru: ignore/forget … instructions/rules
+  /(?:игнорируй|игнорируйте|проигнорируй|проигнорируйте|забудь|забудьте|не обращай внимания на|не обращайте внимания на|отбрось|отбросьте|пренебреги|отмени|отмените)[^.!?\n]{0,40}(?:инструкци|указани|правил|команд|установк|директив|ограничени)/,
+  // ru: show … system prompt / hidden instructions
+  /(?:покажи|покажите|выведи|выведите|раскрой|раскройте|повтори|повторите|напечатай|скажи|расскажи|дай|напиши|перескажи)[^.!?\n]{0,30}(?:системн(?:ый|ого|ые|ых|ое|ую) (?:промпт|подсказк|инструкци|сообщени|запрос)|(?:исходн|скрыт|первоначальн|начальн|секретн)(?:ые|ых|ый|ого|ую) (?:инструкци|указани|промпт))/,
+];
+const SCRIPT_CHARS = /[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff]/;
+
+/**
+ * Obfuscation variants. When the prefilter sees single letters in a row (`i g n o r e`,
+ * `i.g.n.o.r.e`), words mixing letters and digits (`1gn0r3`), ROT13 or reversed forms of
+ * the high-signal words, the text is also scanned as de-spaced + de-leeted, ROT13-decoded
+ * or reversed; letter-spaced text without word gaps is also checked in compact form.
+ */
+const VAR_DEOBF = 1, VAR_ROT13 = 2, VAR_REVERSED = 4;
+const VARIANT_TRIGGERS: ReadonlyArray<[string, number]> = [
+  ...["vtaber", "qvfertneq", "cerivbhf", "vafgehpgvbaf", "flfgrz", "cebzcg", "erirny", "sbetrg", "ehyrf"].map(
+    (
+      w,
+    ): [string, number] => [w, VAR_ROT13],
+  ),
+  ...["erongi", "dragersid", "suoiverp", "snoitcurtsni", "tpmorp", "metsys", "laever", "tegrof", "selur"].map(
+    (
+      w,
+    ): [string, number] => [w, VAR_REVERSED],
+  ),
+];
+const SPACED_LETTERS = /(?<![a-z0-9])([a-z0-9])[ .\-_*·] ?(?=[a-z0-9](?![a-z0-9]))/g;
+const ALNUM_TOKEN = /[a-z0-9@$]+/g;
+const LEET: Record<string, string> = {
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "@": "a",
+  "$": "s",
+};
+const LEET_CHARS = /[013457@$]/g;
+const COMPACT_RULE =
+  /(?:ignore|disregard|forget|bypass|override)(?:all|any|the|your|my|of){0,2}(?:previous|prior|above|earlier|preceding|former|system|original|safety)?(?:instructions?|rules|prompts?|guidelines|directives)|(?:reveal|print|show|output|repeat|leak|display|dump|tellme|giveme)(?:me)?(?:your|the)(?:full|entire|hidden|secret|initial|original)?(?:systemprompt|systemmessage|instructions|initialprompt|prompt)|jailbreak|doanythingnow/;
+
+function deobfuscate(text: string): string {
+  const t = text.toLowerCase().replace(SPACED_LETTERS, "$1");
+  return t.replace(ALNUM_TOKEN, (tok) => (/[a-z]/.test(tok) ? tok.replace(LEET_CHARS, (c) => LEET[c]) : tok));
+}
+
+function rot13(t: string): string {
+  return t.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 84) % 26) + 97));
+}
+
+const TAG_CHARS = /\udb40[\udc20-\udc7e]/g;
+const HAS_TAG_CHARS = /\udb40[\udc20-\udc7e]/;
+
+function decodeTags(text: string): string {
+  let out = "";
+  for (const m of text.matchAll(TAG_CHARS)) out += String.fromCharCode(m[0].charCodeAt(1) - 0xdc00);
+  return out;
+}
+
 const BASE64_MIN = 16;
 const MAX_DECODES = 16;
 
@@ -518,8 +948,10 @@ export function scoreText(
   const set = rules instanceof RuleSet ? rules : new RuleSet(rules);
   const families: Record<string, number> = {};
   let keep = 1;
+  let normalised = "";
   const scan = (raw: string, bonus: number): boolean => {
     const t = normalizeForScan(raw, opts.unicode, opts.homoglyphs);
+    normalised = t;
     const active = set.activeRules(t);
     for (let i = 0; i < set.rules.length; i++) {
       if (active[i] === 0) continue;
@@ -530,7 +962,37 @@ export function scoreText(
     }
     return set.lastHadBase64Run;
   };
+  const variant = (raw: string, family: string) => {
+    const before = keep;
+    scan(raw, 0.05);
+    if (keep < before) count(families, family);
+  };
   const maybeBase64 = scan(text, 0);
+  const variants = set.lastVariants;
+  const t0 = normalised;
+  if (variants !== 0) {
+    if (variants & VAR_DEOBF) {
+      const d = deobfuscate(text);
+      variant(d, "obfuscated");
+      if (COMPACT_RULE.test(d.replace(/[^a-z]/g, ""))) {
+        count(families, "obfuscated");
+        keep *= 0.1;
+      }
+    }
+    if (variants & VAR_ROT13) variant(rot13(t0), "obfuscated");
+    if (variants & VAR_REVERSED) variant([...t0].reverse().join(""), "obfuscated");
+  }
+  if (NON_ASCII.test(text)) {
+    if (opts.unicode && HAS_TAG_CHARS.test(text)) variant(decodeTags(text), "obfuscated");
+    if (SCRIPT_CHARS.test(text)) {
+      const t = text.normalize("NFKC").replace(ZERO_WIDTH, "").toLowerCase();
+      for (const re of SCRIPT_RULES) {
+        if (!re.test(t)) continue;
+        count(families, "multilingual");
+        keep *= 1 - 0.8;
+      }
+    }
+  }
   if (opts.base64 && maybeBase64) {
     for (const decoded of decodeBase64Runs(text)) {
       const before = keep;
@@ -564,12 +1026,20 @@ export class RuleSet {
   readonly #bySymbol: Array<[number, number]> = [];
   readonly #always: number[] = [];
   readonly #active: Uint8Array;
+  readonly #triggers = new Map<number, number>();
   /** Whether the last scanned text had a run of 16+ base64 characters. */
   lastHadBase64Run = false;
+  /** Obfuscation variants (`VAR_*` bits) the last scanned text calls for. */
+  lastVariants = 0;
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
     this.#active = new Uint8Array(rules.length);
+    for (const [word, bit] of VARIANT_TRIGGERS) {
+      const key = wordKey(word);
+      this.#triggers.set(key, (this.#triggers.get(key) ?? 0) | bit);
+      this.#bloom[key % BLOOM_BITS] = 1;
+    }
     rules.forEach((rule, i) => {
       if (rule.anchors.length === 0) this.#always.push(i);
       for (const anchor of rule.anchors) {
@@ -611,20 +1081,41 @@ export class RuleSet {
     let letters = 0;
     let b64run = 0;
     let hadB64 = false;
+    let variants = 0;
+    let tokLetters = 0;
+    let tokDigits = 0;
+    let singles = 0;
+    let mixed = 0;
     const n = t.length;
     for (let p = 0; p <= n; p++) {
       const c = p < n ? t.charCodeAt(p) : 32;
       if (c >= 97 && c <= 122) {
         if (letters < KEY_LETTERS) key = key * 27 + (c - 96);
         letters++;
+        tokLetters++;
       } else {
         if (letters > 0) {
           if (bloom[key % BLOOM_BITS] === 1) {
             const list = this.#byKey.get(key);
             if (list) { for (const i of list) active[i] = 1; }
+            const bits = this.#triggers.get(key);
+            if (bits !== undefined) variants |= bits;
           }
           letters = 0;
           key = 0;
+        }
+        if (c >= 48 && c <= 57) tokDigits++;
+        else {
+          // token end: single characters in a row (`i g n o r e`) or letters mixed with digits (`1gn0r3`)
+          const len = tokLetters + tokDigits;
+          if (len === 1) {
+            if (++singles >= 4) variants |= VAR_DEOBF;
+          } else if (len > 1) {
+            singles = 0;
+            if (tokLetters > 0 && tokDigits > 0 && ++mixed >= 2) variants |= VAR_DEOBF;
+          }
+          tokLetters = 0;
+          tokDigits = 0;
         }
         if (c === 124 && p > 0 && t.charCodeAt(p - 1) === 60) symbols |= SYM_LT_PIPE;
         else if (c === 35) symbols |= SYM_HASH;
@@ -638,6 +1129,7 @@ export class RuleSet {
       } else b64run = 0;
     }
     if (symbols !== 0) { for (const [sym, i] of this.#bySymbol) if (symbols & sym) active[i] = 1; }
+    this.lastVariants = variants;
     this.lastHadBase64Run = hadB64;
     return active;
   }
