@@ -16,11 +16,15 @@
  * - Prompt injection (39 attacks, 64 benign prompts): recall 0.154 (6/39),
  *   false-positive rate 0.031 (2/64). By family: indirect 0/5, tool 0/5,
  *   social 1/6, multiturn 0/4, obfuscated 5/11, language 0/8.
+ * - After the detector was improved from the miss *categories* (own dev examples in
+ *   injection_dev_test.ts; these texts unread), one run: recall 0.718 (28/39),
+ *   false-positive rate 0.031 (2/64). By family: indirect 3/5, tool 1/5, social 4/6,
+ *   multiturn 1/4, obfuscated 11/11, language 8/8. Optimistic: the categories were known.
  *
  * The asserted floors are loose on purpose — CI stays green on the current code
  * and a large regression still fails. They are not targets: raise them when the
  * detectors improve, never lower the labels to meet them.
- * Floors: PII recall >= 0.90, precision >= 0.90; injection recall >= 0.10,
+ * Floors: PII recall >= 0.90, precision >= 0.90; injection recall >= 0.55,
  * false-positive rate <= 0.08.
  *
  * @module
@@ -120,9 +124,9 @@ Deno.test("held-out: PII recall >= 0.90 and precision >= 0.90 (loose floors; pri
   assert.ok(score.precision >= 0.9, `precision ${score.precision}`);
 });
 
-Deno.test("held-out: prompt-injection recall >= 0.10 and false-positive rate <= 0.08 (loose floors; prints the table)", () => {
+Deno.test("held-out: prompt-injection recall >= 0.55 and false-positive rate <= 0.08 (loose floors; prints the table)", () => {
   const score = scoreInjection(compilePack(INJECTION_CONFIG, injectionCases()), "Injection held-out");
   console.log(score.report);
-  assert.ok(score.recall >= 0.1, `recall ${score.recall}`);
+  assert.ok(score.recall >= 0.55, `recall ${score.recall}`);
   assert.ok(score.fpr <= 0.08, `false positive rate ${score.fpr}`);
 });

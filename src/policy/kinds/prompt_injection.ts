@@ -12,7 +12,9 @@
  *
  * Reason code: `prompt_injection`. Findings: family → matched rules
  * (`instruction_override`, `jailbreak`, `role_boundary`, `delimiter`, `prompt_leak`,
- * `custom`, `encoded_payload`).
+ * `indirect`, `social`, `multi_turn`, `multilingual`, `obfuscated`, `custom`,
+ * `encoded_payload`). Letter-spaced/dotted, leetspeak, ROT13, reversed and Unicode-tag
+ * variants are rescanned only when the prefilter pass flags them.
  *
  * @module
  */
