@@ -356,6 +356,62 @@ export const CODECS: Readonly<Record<ApiKind, ApiCodec>> = {
 };
 
 /**
+ * Applies `fn` to every tool-call argument string of a complete response (OpenAI `function.arguments`,
+ * Responses `function_call.arguments`, every string inside an Anthropic `tool_use.input`). Returns the new
+ * body, or undefined when nothing changed. Used to restore redacted values for the caller.
+ */
+export function mapToolArguments(api: ApiKind, body: Json, fn: (text: string) => string): Json | undefined {
+  let changed = false;
+  const map = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const t = fn(v);
+      if (t !== v) changed = true;
+      return t;
+    }
+    if (Array.isArray(v)) return v.map(map);
+    if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, map(x)]));
+    return v;
+  };
+  let out = body;
+  if (api === "chat" && Array.isArray(body.choices)) {
+    body.choices.forEach((c, k) => {
+      const calls = isObj(c) && isObj(c.message) && Array.isArray(c.message.tool_calls)
+        ? c.message.tool_calls
+        : [];
+      calls.forEach((tc, t) => {
+        if (isObj(tc) && isObj(tc.function) && str(tc.function.arguments)) {
+          const next = map(tc.function.arguments) as string;
+          if (next !== tc.function.arguments) {
+            out = setPath(out, [
+              "choices",
+              String(k),
+              "message",
+              "tool_calls",
+              String(t),
+              "function",
+              "arguments",
+            ], next) as Json;
+          }
+        }
+      });
+    });
+  } else if (api === "responses" && Array.isArray(body.output)) {
+    body.output.forEach((item, i) => {
+      if (isObj(item) && item.type === "function_call" && str(item.arguments)) {
+        const next = map(item.arguments) as string;
+        if (next !== item.arguments) out = setPath(out, ["output", String(i), "arguments"], next) as Json;
+      }
+    });
+  } else if (api === "messages" && Array.isArray(body.content)) {
+    const content = body.content.map((block) =>
+      isObj(block) && block.type === "tool_use" ? { ...block, input: map(block.input) } : block
+    );
+    if (changed) out = { ...body, content };
+  }
+  return changed ? out : undefined;
+}
+
+/**
  * Returns a copy of `body` with each segment's text written at its key (a dotted JSON path).
  * Only the objects along changed paths are copied.
  */

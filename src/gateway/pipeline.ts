@@ -18,7 +18,8 @@ import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/t
 import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
-import { applySegments, CODECS, type Json, type Usage } from "./codecs.ts";
+import { applySegments, CODECS, type Json, mapToolArguments, type Usage } from "./codecs.ts";
+import { restorePlaceholders } from "../policy/engine.ts";
 import { GatewayError } from "./errors.ts";
 import { type ClientKey, matchClientKey, type RuntimeSnapshot } from "./snapshot.ts";
 import { guardSse, passThrough, plainBody, readPlainBody, type StreamResult } from "./stream.ts";
@@ -292,9 +293,15 @@ export async function handleApiRequest(
         policy: output.policy,
       });
     }
+    let rewritten = output.changed ? applySegments(responseJson, output.segments, out.segments) : undefined;
+    if (state.restore.size > 0) {
+      // redaction.restore: tool-call arguments get the caller's values back too, not only the text.
+      rewritten = mapToolArguments(api, rewritten ?? responseJson, (t) => restorePlaceholders(t, state)) ??
+        rewritten;
+    }
     // Unchanged (and typed): the provider's own bytes, the same JSON, without re-serializing it.
-    const finalBody: BodyInit = output.changed
-      ? JSON.stringify(applySegments(responseJson, output.segments, out.segments))
+    const finalBody: BodyInit = rewritten
+      ? JSON.stringify(rewritten)
       : headers.some(([name]) => name === "content-type")
       ? responseBytes as Uint8Array<ArrayBuffer>
       : JSON.stringify(responseJson);

@@ -316,3 +316,28 @@ Deno.test("policy: pack.enabled false passes everything through and still audits
   assert.equal(gw.audit.events.length, 1);
   assert.ok(gw.logs.some((l) => l.includes("policies are OFF")));
 });
+
+Deno.test("policy: redaction.restore puts values back into tool-call arguments (chat and Anthropic messages)", async () => {
+  await using gw = await startGateway(configDoc({
+    policies: { chain: ["pii-detector"] },
+    policy: { "pii-detector": { redaction: { restore: true } } },
+  }));
+  const command = 'call tool send_email {"to":"bob@corp.example","cc":["alice@corp.example"]}';
+  const res = await gw.post("/v1/chat/completions", chat(command));
+  const body = await res.json();
+  const call = body.choices[0].message.tool_calls[0];
+  assert.equal(call.function.name, "send_email");
+  assert.deepEqual(JSON.parse(call.function.arguments), {
+    to: "bob@corp.example",
+    cc: ["alice@corp.example"],
+  });
+  const msg = await (await gw.post("/v1/messages", {
+    model: "mock-gpt",
+    max_tokens: 50,
+    messages: [{ role: "user", content: command }],
+  })).json();
+  const use = msg.content.find((b: { type: string }) => b.type === "tool_use");
+  assert.deepEqual(use.input, { to: "bob@corp.example", cc: ["alice@corp.example"] });
+  // What the provider saw is in the event's findings, never the values.
+  assert.ok(!JSON.stringify(gw.audit.events).includes("corp.example"));
+});
