@@ -117,8 +117,11 @@ try {
   const seen = new Map<string, number>();
   let failed = 0;
   let total = 0;
+  // Paced and capped (8 × 500 requests, 10 ms apart) so the demo stays far below the example config's
+  // global_rate_limit (6000 per minute) however fast the machine is: a 429 here would count as a failure.
   const clients = Promise.all(Array.from({ length: 8 }, async (_, i) => {
-    while (!stop) {
+    for (let n = 0; n < 500 && !stop; n++) {
+      if (n > 0) await new Promise((r) => setTimeout(r, 10));
       try {
         const r = await chat(stack.gatewayUrl, `client ${i}: hello`);
         total++;
