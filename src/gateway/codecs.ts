@@ -90,16 +90,38 @@ function parseArgs(v: unknown): string {
   return str(v) ? v : JSON.stringify(v ?? {});
 }
 
+/** A tool call; arguments given as an object (Anthropic `input`) are serialised to JSON text. */
+function toolCall(id: unknown, name: unknown, args: unknown): ToolCall {
+  return { id: str(id) ? id : undefined, name: String(name ?? ""), arguments: parseArgs(args) };
+}
+
+/** Tool definitions of a request: `select` picks the object holding name/description (or skips the entry). */
+function readTools(
+  tools: unknown,
+  select: (t: Obj) => Obj | undefined,
+  schemaKey: "parameters" | "input_schema",
+): ToolDefinition[] {
+  const out: ToolDefinition[] = [];
+  if (!Array.isArray(tools)) return out;
+  for (const t of tools) {
+    const d = isObj(t) ? select(t) : undefined;
+    if (d) {
+      out.push({
+        name: String(d.name ?? ""),
+        description: str(d.description) ? d.description : undefined,
+        parameters: d[schemaKey],
+      });
+    }
+  }
+  return out;
+}
+
 /** Pushes OpenAI `tool_calls` entries (`{id, function: {name, arguments}}`). */
 function pushOpenAiToolCalls(out: ToolCall[], toolCalls: unknown): void {
   if (!Array.isArray(toolCalls)) return;
   for (const tc of toolCalls) {
     if (isObj(tc) && isObj(tc.function)) {
-      out.push({
-        id: str(tc.id) ? tc.id : undefined,
-        name: String(tc.function.name ?? ""),
-        arguments: parseArgs(tc.function.arguments),
-      });
+      out.push(toolCall(tc.id, tc.function.name, tc.function.arguments));
     }
   }
 }
@@ -118,19 +140,7 @@ const chat: ApiCodec = {
       pushContent(segments, m.content, `messages.${i}.content`, String(m.role));
       pushOpenAiToolCalls(toolCalls, m.tool_calls);
     });
-    const tools: ToolDefinition[] = [];
-    if (Array.isArray(body.tools)) {
-      for (const t of body.tools) {
-        const f = isObj(t) && isObj(t.function) ? t.function : undefined;
-        if (f) {
-          tools.push({
-            name: String(f.name ?? ""),
-            description: str(f.description) ? f.description : undefined,
-            parameters: f.parameters,
-          });
-        }
-      }
-    }
+    const tools = readTools(body.tools, (t) => (isObj(t.function) ? t.function : undefined), "parameters");
     return { segments, tools, toolCalls };
   },
   output(body) {
@@ -228,11 +238,7 @@ const responses: ApiCodec = {
       body.input.forEach((item, i) => {
         if (!isObj(item)) return;
         if (item.type === "function_call") {
-          toolCalls.push({
-            id: str(item.call_id) ? item.call_id : undefined,
-            name: String(item.name ?? ""),
-            arguments: parseArgs(item.arguments),
-          });
+          toolCalls.push(toolCall(item.call_id, item.name, item.arguments));
         } else if (item.type === "function_call_output" && str(item.output)) {
           segments.push({ key: `input.${i}.output`, role: "tool", text: item.output });
         } else {
@@ -240,18 +246,7 @@ const responses: ApiCodec = {
         }
       });
     }
-    const tools: ToolDefinition[] = [];
-    if (Array.isArray(body.tools)) {
-      for (const t of body.tools) {
-        if (isObj(t) && t.type === "function") {
-          tools.push({
-            name: String(t.name ?? ""),
-            description: str(t.description) ? t.description : undefined,
-            parameters: t.parameters,
-          });
-        }
-      }
-    }
+    const tools = readTools(body.tools, (t) => (t.type === "function" ? t : undefined), "parameters");
     return { segments, tools, toolCalls };
   },
   output(body) {
@@ -261,11 +256,7 @@ const responses: ApiCodec = {
       body.output.forEach((item, i) => {
         if (!isObj(item)) return;
         if (item.type === "function_call") {
-          toolCalls.push({
-            id: str(item.call_id) ? item.call_id : undefined,
-            name: String(item.name ?? ""),
-            arguments: parseArgs(item.arguments),
-          });
+          toolCalls.push(toolCall(item.call_id, item.name, item.arguments));
         } else if (Array.isArray(item.content)) {
           pushContent(segments, item.content, `output.${i}.content`, "assistant");
         }
@@ -295,27 +286,12 @@ const messages: ApiCodec = {
       if (Array.isArray(m.content)) {
         for (const block of m.content) {
           if (isObj(block) && block.type === "tool_use") {
-            toolCalls.push({
-              id: str(block.id) ? block.id : undefined,
-              name: String(block.name ?? ""),
-              arguments: JSON.stringify(block.input ?? {}),
-            });
+            toolCalls.push(toolCall(block.id, block.name, block.input));
           }
         }
       }
     });
-    const tools: ToolDefinition[] = [];
-    if (Array.isArray(body.tools)) {
-      for (const t of body.tools) {
-        if (isObj(t) && str(t.name)) {
-          tools.push({
-            name: t.name,
-            description: str(t.description) ? t.description : undefined,
-            parameters: t.input_schema,
-          });
-        }
-      }
-    }
+    const tools = readTools(body.tools, (t) => (str(t.name) ? t : undefined), "input_schema");
     return { segments, tools, toolCalls };
   },
   output(body) {
@@ -326,11 +302,7 @@ const messages: ApiCodec = {
         if (!isObj(block)) return;
         if (str(block.text)) segments.push({ key: `content.${j}.text`, role: "assistant", text: block.text });
         else if (block.type === "tool_use") {
-          toolCalls.push({
-            id: str(block.id) ? block.id : undefined,
-            name: String(block.name ?? ""),
-            arguments: JSON.stringify(block.input ?? {}),
-          });
+          toolCalls.push(toolCall(block.id, block.name, block.input));
         }
       });
     }
