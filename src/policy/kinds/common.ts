@@ -185,6 +185,29 @@ export function namedPatterns(entries: readonly z.infer<typeof customPatternSche
   );
 }
 
+/**
+ * Scans every segment with `spans`, counts findings by entity and — unless `redact` is undefined (block
+ * mode) — rewrites each found span with `redact`. `segments` is undefined when no text changed.
+ */
+export function scanSegments(
+  segs: readonly TextSegment[],
+  spans: (text: string) => Span[],
+  redact: ((span: Span, original: string) => string) | undefined,
+): { findings: Record<string, number>; segments: TextSegment[] | undefined } {
+  const findings: Record<string, number> = {};
+  let out: TextSegment[] | undefined;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i];
+    const found = spans(seg.text);
+    if (found.length === 0) continue;
+    for (const s of found) count(findings, s.entity);
+    if (!redact) continue;
+    out ??= segs.slice();
+    out[i] = { key: seg.key, role: seg.role, text: applySpans(seg.text, found, redact) };
+  }
+  return { findings, segments: out };
+}
+
 /** A lint problem of a policy block, relative to the block. */
 export interface BlockIssue {
   path: string;

@@ -11,8 +11,6 @@
 import { z } from "zod";
 import {
   allowDecision,
-  applySpans,
-  count,
   customPatternSchema,
   detectPatternIssues,
   type EvalInput,
@@ -20,11 +18,11 @@ import {
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
+  scanSegments,
   type Span,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
 import { compileUserPattern, scanRegExp } from "../safe_regex.ts";
-import type { TextSegment } from "../types.ts";
 
 /** Schema of `policy.dlp-filter`. */
 export const dlpFilterSchema = z.strictObject({
@@ -82,21 +80,12 @@ export const dlpFilter: PolicyKindModule = {
       textOnly: true,
       spans,
       evaluate(input: EvalInput): PolicyDecision {
-        const findings: Record<string, number> = {};
-        let out: TextSegment[] | null = null;
         const segs = input.segments;
-        for (let i = 0; i < segs.length; i++) {
-          const found = spans(segs[i].text);
-          if (found.length === 0) continue;
-          for (const s of found) count(findings, s.entity);
-          if (cfg.action === "block") continue;
-          out ??= segs.slice();
-          out[i] = {
-            key: segs[i].key,
-            role: segs[i].role,
-            text: applySpans(segs[i].text, found, () => cfg.marker),
-          };
-        }
+        const { findings, segments } = scanSegments(
+          segs,
+          spans,
+          cfg.action === "block" ? undefined : () => cfg.marker,
+        );
         if (Object.keys(findings).length === 0) return allowDecision();
         if (cfg.action === "block") {
           return {
@@ -108,7 +97,7 @@ export const dlpFilter: PolicyKindModule = {
             } contains restricted content (data-loss-prevention policy).`,
           };
         }
-        return { verdict: "redact", reasonCode: "dlp_violation", findings, segments: out ?? segs };
+        return { verdict: "redact", reasonCode: "dlp_violation", findings, segments: segments ?? segs };
       },
     };
   },

@@ -9,8 +9,6 @@
 import { z } from "zod";
 import {
   allowDecision,
-  applySpans,
-  count,
   customPatternSchema,
   detectPatternIssues,
   type EvalInput,
@@ -18,11 +16,12 @@ import {
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
+  scanSegments,
   type Span,
 } from "./common.ts";
 import { PII_ENTITIES, scanPii } from "./pii_scanner.ts";
 import { compileUserPattern, scanRegExp } from "../safe_regex.ts";
-import type { RequestPolicyState, TextSegment } from "../types.ts";
+import type { RequestPolicyState } from "../types.ts";
 
 const ENTITY_NAMES = [...PII_ENTITIES, "ip_address"] as const;
 
@@ -121,22 +120,12 @@ export const piiDetector: PolicyKindModule = {
       textOnly: true,
       spans,
       evaluate(input: EvalInput): PolicyDecision {
-        const findings: Record<string, number> = {};
-        let out: TextSegment[] | null = null;
         const segs = input.segments;
-        for (let i = 0; i < segs.length; i++) {
-          const seg = segs[i];
-          const found = spans(seg.text);
-          if (found.length === 0) continue;
-          for (const s of found) count(findings, s.entity);
-          if (cfg.action === "block") continue;
-          out ??= segs.slice();
-          out[i] = {
-            key: seg.key,
-            role: seg.role,
-            text: applySpans(seg.text, found, (s, original) => marker(input.state, input.phase, s, original)),
-          };
-        }
+        const { findings, segments } = scanSegments(
+          segs,
+          spans,
+          cfg.action === "block" ? undefined : (s, original) => marker(input.state, input.phase, s, original),
+        );
         const kinds = Object.keys(findings);
         if (kinds.length === 0) return allowDecision();
         if (cfg.action === "block") {
@@ -149,7 +138,7 @@ export const piiDetector: PolicyKindModule = {
             }); remove it and retry.`,
           };
         }
-        return { verdict: "redact", reasonCode: "pii_detected", findings, segments: out ?? segs };
+        return { verdict: "redact", reasonCode: "pii_detected", findings, segments: segments ?? segs };
       },
     };
   },
