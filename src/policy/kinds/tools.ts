@@ -43,6 +43,17 @@ type ToolValidationConfig = z.infer<typeof toolValidationSchema>;
 
 const MAX_ARGUMENT_CHARS = 1 << 20;
 
+/** The block for a tool the config does not declare (definitions on input, calls on output). */
+function undeclared(name: string, findings: Record<string, number>): PolicyDecision {
+  count(findings, "tool_not_declared");
+  return {
+    verdict: "block",
+    reasonCode: "tool_not_declared",
+    findings,
+    message: `The tool "${name.slice(0, 100)}" is not declared.`,
+  };
+}
+
 function propertyTypes(schema: unknown): Map<string, unknown> {
   const props = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
   return new Map(Object.entries(props ?? {}).map(([k, v]) => [k, v?.type]));
@@ -74,13 +85,7 @@ export const toolValidation: PolicyKindModule = {
       for (const call of calls) {
         if (!declared.has(call.name)) {
           if (cfg.allow_undeclared) continue;
-          count(findings, "tool_not_declared");
-          return {
-            verdict: "block",
-            reasonCode: "tool_not_declared",
-            findings,
-            message: `The tool "${call.name.slice(0, 100)}" is not declared.`,
-          };
+          return undeclared(call.name, findings);
         }
         const schema = schemas.get(call.name);
         if (!schema) continue;
@@ -124,13 +129,7 @@ export const toolValidation: PolicyKindModule = {
           for (const def of request.tools) {
             if (!declared.has(def.name)) {
               if (cfg.allow_undeclared) continue;
-              count(findings, "tool_not_declared");
-              return {
-                verdict: "block",
-                reasonCode: "tool_not_declared",
-                findings,
-                message: `The tool "${def.name.slice(0, 100)}" is not declared.`,
-              };
+              return undeclared(def.name, findings);
             }
             const configured = schemas.get(def.name);
             if (!configured || !def.parameters) continue;
