@@ -120,6 +120,25 @@ export function installShutdown(
   });
 }
 
+/** A gateway built from the resolved serving settings (warns when the debug upstream override is on). */
+export function createGateway(settings: ServeSettings, logger: Logger, gatewayId?: string): Gateway {
+  const gateway = new Gateway({
+    ktVersion: KT_VERSION,
+    failMode: settings.failMode,
+    maxConcurrency: settings.maxConcurrency,
+    override: settings.override,
+    caCerts: settings.caCerts,
+    gatewayId,
+    logger,
+  });
+  if (settings.override) {
+    logger.warn("debug upstream override active: every request goes to --upstream", {
+      url: settings.override.url,
+    });
+  }
+  return gateway;
+}
+
 /** Starts listening and logs the `gateway listening` line (operators and tests wait for it). */
 export async function listenAndAnnounce(
   gateway: Gateway,
@@ -168,20 +187,8 @@ export function gatewayRunCommand(): Command {
       if (err instanceof ConfigError) throw new CliError(err.issues.map(formatIssue).join("\n"), 2);
       throw err;
     }
-    const gateway = new Gateway({
-      ktVersion: KT_VERSION,
-      failMode: settings.failMode,
-      maxConcurrency: settings.maxConcurrency,
-      override: settings.override,
-      caCerts: settings.caCerts,
-      logger,
-    });
+    const gateway = createGateway(settings, logger);
     gateway.apply(loaded);
-    if (settings.override) {
-      logger.warn("debug upstream override active: every request goes to --upstream", {
-        url: settings.override.url,
-      });
-    }
 
     let reloading = false;
     const reload = async (trigger: string) => {

@@ -7,7 +7,6 @@
 import { Command, Option } from "commander";
 import { ConfigError, formatIssue } from "../../config/errors.ts";
 import { loadConfig } from "../../config/load.ts";
-import { Gateway } from "../../gateway/server.ts";
 import { ManagedRuntime } from "../../managed/host.ts";
 import type { PollFailureKind, PollResult } from "../../managed/protocol.ts";
 import { levelFromEnv, Logger, registerSecret } from "../../observability/log.ts";
@@ -18,6 +17,7 @@ import { CliError } from "../errors.ts";
 import { parseSeconds, secretFromEnv, setting } from "../settings.ts";
 import {
   addServeOptions,
+  createGateway,
   installShutdown,
   listenAndAnnounce,
   resolveServeSettings,
@@ -168,20 +168,7 @@ export function runCommand(): Command {
       );
     }
 
-    const gateway = new Gateway({
-      ktVersion: KT_VERSION,
-      failMode: settings.failMode,
-      maxConcurrency: settings.maxConcurrency,
-      override: settings.override,
-      caCerts: settings.caCerts,
-      gatewayId: managed.gatewayId,
-      logger,
-    });
-    if (settings.override) {
-      logger.warn("debug upstream override active: every request goes to --upstream", {
-        url: settings.override.url,
-      });
-    }
+    const gateway = createGateway(settings, logger, managed.gatewayId);
 
     let startupFailure: { kind: PollFailureKind | "none"; error: string } = { kind: "none", error: "" };
     let fetchedOnce = false;
