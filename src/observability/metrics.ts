@@ -54,53 +54,48 @@ abstract class Metric {
   }
 }
 
+/** A metric holding one number per label set (counters and gauges). */
+abstract class ValueMetric extends Metric {
+  protected readonly values = new Map<string, number>();
+  /** Current value of one series (tests, status reports). */
+  get(labels?: Labels): number {
+    return this.values.get(this.key(labels)) ?? 0;
+  }
+  render(): string {
+    let out = this.header();
+    for (const [k, v] of this.values) out += `${this.name}${k} ${v}\n`;
+    return out;
+  }
+}
+
 /** Monotonic counter. */
-export class Counter extends Metric {
-  #values = new Map<string, number>();
+export class Counter extends ValueMetric {
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     super(name, help, "counter", labelNames);
   }
   /** Adds `by` (default 1) to the series of `labels`. */
   inc(labels?: Labels, by = 1): void {
     let k = this.key(labels);
-    if (!this.#values.has(k) && this.#values.size >= MAX_SERIES) k = this.key(otherLabels(this.labelNames));
-    this.#values.set(k, (this.#values.get(k) ?? 0) + by);
-  }
-  /** Current value of one series (tests, status reports). */
-  get(labels?: Labels): number {
-    return this.#values.get(this.key(labels)) ?? 0;
-  }
-  render(): string {
-    let out = this.header();
-    for (const [k, v] of this.#values) out += `${this.name}${k} ${v}\n`;
-    return out;
+    if (!this.values.has(k) && this.values.size >= MAX_SERIES) k = this.key(otherLabels(this.labelNames));
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
 }
 
 /** Settable gauge. */
-export class Gauge extends Metric {
-  #values = new Map<string, number>();
+export class Gauge extends ValueMetric {
   constructor(name: string, help: string, labelNames: readonly string[] = []) {
     super(name, help, "gauge", labelNames);
   }
   set(labels: Labels | undefined, value: number): void {
-    this.#values.set(this.key(labels), value);
+    this.values.set(this.key(labels), value);
   }
   add(labels: Labels | undefined, by: number): void {
     const k = this.key(labels);
-    this.#values.set(k, (this.#values.get(k) ?? 0) + by);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   /** Drops every series (for info-style gauges that are replaced). */
   reset(): void {
-    this.#values.clear();
-  }
-  get(labels?: Labels): number {
-    return this.#values.get(this.key(labels)) ?? 0;
-  }
-  render(): string {
-    let out = this.header();
-    for (const [k, v] of this.#values) out += `${this.name}${k} ${v}\n`;
-    return out;
+    this.values.clear();
   }
 }
 
