@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { GatewayDetailJson, GatewayJson, VersionJson } from "../control_plane/wire.ts";
 
 /** An error answer of the API (or a failure to reach it: `status` 0). */
 export class ApiClientError extends Error {
@@ -44,27 +45,10 @@ export interface ApiClientOptions {
 }
 
 /** A gateway as listed. */
-export interface GatewaySummary {
-  id: string;
-  name: string;
-  description: string | null;
-  status: string;
-  desired_version: string | null;
-  running_version: string | null;
-  last_seen_at: string | null;
-  last_error: string | null;
-  created_at: string;
-}
+export type GatewaySummary = GatewayJson;
 
 /** A gateway with its latest report and history. */
-export interface GatewayDetail extends GatewaySummary {
-  reported_status: string | null;
-  poll_interval_seconds: number;
-  desired_updated_at: string | null;
-  last_report: Record<string, unknown> | null;
-  status_history: Array<Record<string, unknown>>;
-  rollouts: Array<{ version: string; previous_version: string | null; kind: string; created_at: string }>;
-}
+export type GatewayDetail = GatewayDetailJson;
 
 /** Answer of gateway registration (the token is shown once). */
 export interface CreatedGateway {
@@ -89,23 +73,10 @@ export interface ConfigurationItem {
 }
 
 /** A stored config version. */
-export interface VersionSummary {
-  version: string;
-  name: string;
-  format: "yaml" | "json";
-  digest: string;
-  size_bytes: number;
-  signed: boolean;
-  store_refs: string[];
-  created_at: string;
-  created_by: string | null;
-}
+export type VersionSummary = Omit<VersionJson, "config" | "signature">;
 
 /** A stored version with its text. */
-export interface VersionDetail extends VersionSummary {
-  config: string;
-  signature: string | null;
-}
+export type VersionDetail = VersionSummary & { config: string; signature: string | null };
 
 /** Answer of a push: `created` false when the same version and bytes were already stored. */
 export interface PushResult extends VersionSummary {

@@ -35,63 +35,7 @@ export interface SignedIn {
   now: Date;
 }
 
-/** A gateway as `GET /v1/admin/gateways` returns it. */
-export interface GatewayJson {
-  id: string;
-  name: string;
-  description: string | null;
-  status: string;
-  desired_version: string | null;
-  running_version: string | null;
-  last_seen_at: string | null;
-  last_error: string | null;
-  created_at: string;
-}
-
-/** `GET /v1/admin/gateways/{id}`. */
-export interface GatewayDetailJson extends GatewayJson {
-  reported_status: string | null;
-  poll_interval_seconds: number;
-  desired_updated_at: string | null;
-  last_report: Record<string, unknown> | null;
-  status_history: Array<Record<string, unknown> & { received_at: string }>;
-  rollouts: Array<{
-    version: string;
-    previous_version: string | null;
-    kind: string;
-    created_at: string;
-    created_by: string | null;
-  }>;
-}
-
-/** A stored config version. */
-export interface VersionJson {
-  version: string;
-  name: string;
-  format: string;
-  digest: string;
-  size_bytes: number;
-  signed: boolean;
-  store_refs: string[];
-  created_at: string;
-  created_by: string | null;
-  config?: string;
-  signature?: string | null;
-}
-
-/** A config variable (no value). */
-export interface VariableJson {
-  name: string;
-  sensitive: boolean;
-  created_at: string;
-  updated_at: string;
-  updated_by: string | null;
-}
-
-/** `{items: T[]}` listings. */
-export interface Items<T> {
-  items: T[];
-}
+export type { GatewayDetailJson, GatewayJson, Items, VariableJson, VersionJson } from "../wire.ts";
 
 /** The message of a failed API answer, for a notice. */
 export function apiMessage(r: ApiResult<unknown>): string {
