@@ -169,6 +169,22 @@ const PieceView: FC<{ piece: Piece }> = ({ piece }) =>
   piece.kind === "plain" ? <>{piece.text}</> : <span class={`t-${piece.kind}`}>{piece.text}</span>;
 
 /** A problem to mark in a {@link YamlView}. */
+/** A responsive data table: the wrapper, the header row from `columns`, and the rows as children. */
+export const DataTable: FC<
+  { columns: readonly string[]; id?: string; describedBy?: string; children?: Child }
+> = (
+  p,
+) => (
+  <div class="table-wrap">
+    <table class="data responsive" id={p.id} aria-describedby={p.describedBy}>
+      <thead>
+        <tr>{p.columns.map((c) => <th scope="col">{c}</th>)}</tr>
+      </thead>
+      <tbody>{p.children}</tbody>
+    </table>
+  </div>
+);
+
 export interface LineProblem {
   line: number;
   column?: number;

@@ -11,6 +11,7 @@ import { can, type SignedIn, type VersionJson } from "../context.ts";
 import { sideBySide } from "../diff.ts";
 import {
   CsrfField,
+  DataTable,
   DiffView,
   formatBytes,
   Layout,
@@ -63,38 +64,26 @@ export const ConfigsPage: FC<{ s: SignedIn; versions: VersionJson[]; error?: str
     )}
     {p.versions.length > 0 && (
       <>
-        <div class="table-wrap">
-          <table class="data responsive" id="versions">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Name</th>
-                <th scope="col">Digest</th>
-                <th scope="col">Size</th>
-                <th scope="col">Signed</th>
-                <th scope="col">Pushed by</th>
-                <th scope="col">Pushed at</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.versions.map((v) => (
-                <tr data-version={v.version}>
-                  <td data-label="Version" class="mono">
-                    <a href={vHref(v.version)}>{v.version}</a>
-                  </td>
-                  <td data-label="Name">{v.name}</td>
-                  <td data-label="Digest" class="mono" title={v.digest}>{shortDigest(v.digest)}</td>
-                  <td data-label="Size" class="num">{formatBytes(v.size_bytes)}</td>
-                  <td data-label="Signed">{v.signed ? "signed" : "unsigned"}</td>
-                  <td data-label="Pushed by" class="mono">{v.created_by ?? "—"}</td>
-                  <td data-label="Pushed at">
-                    <When at={v.created_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={["Version", "Name", "Digest", "Size", "Signed", "Pushed by", "Pushed at"]}
+          id="versions"
+        >
+          {p.versions.map((v) => (
+            <tr data-version={v.version}>
+              <td data-label="Version" class="mono">
+                <a href={vHref(v.version)}>{v.version}</a>
+              </td>
+              <td data-label="Name">{v.name}</td>
+              <td data-label="Digest" class="mono" title={v.digest}>{shortDigest(v.digest)}</td>
+              <td data-label="Size" class="num">{formatBytes(v.size_bytes)}</td>
+              <td data-label="Signed">{v.signed ? "signed" : "unsigned"}</td>
+              <td data-label="Pushed by" class="mono">{v.created_by ?? "—"}</td>
+              <td data-label="Pushed at">
+                <When at={v.created_at} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
         {p.versions.length > 1 && (
           <>
             <h2>Compare two versions</h2>

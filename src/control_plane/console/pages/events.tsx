@@ -12,7 +12,7 @@
  */
 import type { FC } from "hono/jsx";
 import type { GatewayJson, SignedIn } from "../context.ts";
-import { Layout, Notice, VerdictBadge, When } from "../views.tsx";
+import { DataTable, Layout, Notice, VerdictBadge, When } from "../views.tsx";
 
 /** Time ranges offered, as `since` durations of the API. */
 export const RANGES: ReadonlyArray<[string, string, number]> = [
@@ -81,72 +81,67 @@ export const EventsTable: FC<{ events: EventJson[]; filters: EventFilters; error
     {!p.error && p.events.length === 0
       ? <p class="empty">No decision events match these filters.</p>
       : (
-        <div class="table-wrap">
-          <table class="data responsive">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Gateway</th>
-                <th scope="col">Verdict</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Policy</th>
-                <th scope="col">Model</th>
-                <th scope="col">Status</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.events.map((e) => (
-                <tr data-event-id={str(e.id)} data-verdict={str(e.verdict)}>
-                  <td data-label="Time">
-                    <When at={str(e.timestamp)} />
-                  </td>
-                  <td data-label="Gateway" class="mono">{str(e.gateway_id)}</td>
-                  <td data-label="Verdict">
-                    <VerdictBadge verdict={str(e.verdict)} />
-                  </td>
-                  <td data-label="Reason" class="mono">{str(e.reason_code) || "—"}</td>
-                  <td data-label="Policy" class="mono">{str(e.policy) || "—"}</td>
-                  <td data-label="Model" class="mono">{str(e.model) || "—"}</td>
-                  <td data-label="Status" class="num">{str(e.status) || "—"}</td>
-                  <td data-label="Latency" class="num">
-                    {str(e.latency_ms) ? `${str(e.latency_ms)} ms` : "—"}
-                  </td>
-                  <td data-label="Details">
-                    <details>
-                      <summary>more</summary>
-                      <dl>
-                        <dt>Request id</dt>
-                        <dd class="mono">{str(e.request_id) || "—"}</dd>
-                        <dt>Config version</dt>
-                        <dd class="mono">{str(e.config_version) || "—"}</dd>
-                        <dt>Target · provider</dt>
-                        <dd class="mono">{str(e.target_id) || "—"} · {str(e.provider) || "—"}</dd>
-                        <dt>Tokens in / out</dt>
-                        <dd>{str(e.input_tokens) || "—"} / {str(e.output_tokens) || "—"}</dd>
-                        <dt>User · team</dt>
-                        <dd class="mono">{str(e.user_id) || "—"} · {str(e.team_id) || "—"}</dd>
-                        <dt>Policies</dt>
+        <DataTable
+          columns={[
+            "Time",
+            "Gateway",
+            "Verdict",
+            "Reason",
+            "Policy",
+            "Model",
+            "Status",
+            "Latency",
+            "Details",
+          ]}
+        >
+          {p.events.map((e) => (
+            <tr data-event-id={str(e.id)} data-verdict={str(e.verdict)}>
+              <td data-label="Time">
+                <When at={str(e.timestamp)} />
+              </td>
+              <td data-label="Gateway" class="mono">{str(e.gateway_id)}</td>
+              <td data-label="Verdict">
+                <VerdictBadge verdict={str(e.verdict)} />
+              </td>
+              <td data-label="Reason" class="mono">{str(e.reason_code) || "—"}</td>
+              <td data-label="Policy" class="mono">{str(e.policy) || "—"}</td>
+              <td data-label="Model" class="mono">{str(e.model) || "—"}</td>
+              <td data-label="Status" class="num">{str(e.status) || "—"}</td>
+              <td data-label="Latency" class="num">
+                {str(e.latency_ms) ? `${str(e.latency_ms)} ms` : "—"}
+              </td>
+              <td data-label="Details">
+                <details>
+                  <summary>more</summary>
+                  <dl>
+                    <dt>Request id</dt>
+                    <dd class="mono">{str(e.request_id) || "—"}</dd>
+                    <dt>Config version</dt>
+                    <dd class="mono">{str(e.config_version) || "—"}</dd>
+                    <dt>Target · provider</dt>
+                    <dd class="mono">{str(e.target_id) || "—"} · {str(e.provider) || "—"}</dd>
+                    <dt>Tokens in / out</dt>
+                    <dd>{str(e.input_tokens) || "—"} / {str(e.output_tokens) || "—"}</dd>
+                    <dt>User · team</dt>
+                    <dd class="mono">{str(e.user_id) || "—"} · {str(e.team_id) || "—"}</dd>
+                    <dt>Policies</dt>
+                    <dd>
+                      <PolicyResults results={e.policy_results} />
+                    </dd>
+                    {typeof e.content === "string" && (
+                      <>
+                        <dt>Content (redacted by the gateway)</dt>
                         <dd>
-                          <PolicyResults results={e.policy_results} />
+                          <pre class="content-field">{e.content}</pre>
                         </dd>
-                        {typeof e.content === "string" && (
-                          <>
-                            <dt>Content (redacted by the gateway)</dt>
-                            <dd>
-                              <pre class="content-field">{e.content}</pre>
-                            </dd>
-                          </>
-                        )}
-                      </dl>
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      </>
+                    )}
+                  </dl>
+                </details>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
   </div>
 );

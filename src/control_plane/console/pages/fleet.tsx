@@ -6,7 +6,7 @@
  */
 import type { FC } from "hono/jsx";
 import { apiMessage, type GatewayJson, type Items, type SignedIn } from "../context.ts";
-import { Ago, Drift, Layout, Notice, STATUS_LABEL, StatusBadge } from "../views.tsx";
+import { Ago, DataTable, Drift, Layout, Notice, STATUS_LABEL, StatusBadge } from "../views.tsx";
 
 /** Status filter values. */
 export const STATUSES = ["healthy", "degraded", "config_rejected", "offline"] as const;
@@ -58,44 +58,32 @@ export const FleetBody: FC<{ gateways: GatewayJson[]; status: string | null; now
         : rows.length === 0
         ? <p class="empty">No gateway is {STATUS_LABEL[p.status ?? ""] ?? p.status} right now.</p>
         : (
-          <div class="table-wrap">
-            <table class="data responsive" aria-describedby="fleet-caption">
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">ID</th>
-                  <th scope="col">Running</th>
-                  <th scope="col">Desired</th>
-                  <th scope="col">Drift</th>
-                  <th scope="col">Last seen</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((g) => (
-                  <tr data-gateway-id={g.id} data-status={g.status}>
-                    <td data-label="Status">
-                      <StatusBadge status={g.status} />
-                    </td>
-                    <td data-label="Name">
-                      <a id={`gw-link-${g.id}`} href={`/console/gateways/${encodeURIComponent(g.id)}`}>
-                        {g.name}
-                      </a>
-                    </td>
-                    <td data-label="ID" class="mono">{g.id}</td>
-                    <td data-label="Running" class="mono running">{g.running_version ?? "—"}</td>
-                    <td data-label="Desired" class="mono desired">{g.desired_version ?? "—"}</td>
-                    <td data-label="Drift">
-                      <Drift running={g.running_version} desired={g.desired_version} />
-                    </td>
-                    <td data-label="Last seen">
-                      <Ago at={g.last_seen_at} now={p.now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={["Status", "Name", "ID", "Running", "Desired", "Drift", "Last seen"]}
+            describedBy="fleet-caption"
+          >
+            {rows.map((g) => (
+              <tr data-gateway-id={g.id} data-status={g.status}>
+                <td data-label="Status">
+                  <StatusBadge status={g.status} />
+                </td>
+                <td data-label="Name">
+                  <a id={`gw-link-${g.id}`} href={`/console/gateways/${encodeURIComponent(g.id)}`}>
+                    {g.name}
+                  </a>
+                </td>
+                <td data-label="ID" class="mono">{g.id}</td>
+                <td data-label="Running" class="mono running">{g.running_version ?? "—"}</td>
+                <td data-label="Desired" class="mono desired">{g.desired_version ?? "—"}</td>
+                <td data-label="Drift">
+                  <Drift running={g.running_version} desired={g.desired_version} />
+                </td>
+                <td data-label="Last seen">
+                  <Ago at={g.last_seen_at} now={p.now} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
     </div>
   );

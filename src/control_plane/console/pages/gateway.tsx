@@ -11,6 +11,7 @@ import { sideBySide } from "../diff.ts";
 import {
   Ago,
   CsrfField,
+  DataTable,
   DiffView,
   Drift,
   Layout,
@@ -202,68 +203,46 @@ export const GatewayPage: FC<GatewayPageProps> = (p) => {
 
       <section aria-labelledby="history-h">
         <h2 id="history-h">Status history</h2>
-        {history.length === 0 ? <p class="muted">No status report received yet.</p> : (
-          <div class="table-wrap">
-            <table class="data responsive">
-              <thead>
+        {history.length === 0
+          ? <p class="muted">No status report received yet.</p>
+          : (
+            <DataTable columns={["Received", "Status", "Running", "Desired", "Error"]}>
+              {history.map((h) => (
                 <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Running</th>
-                  <th scope="col">Desired</th>
-                  <th scope="col">Error</th>
+                  <td data-label="Received">
+                    <When at={h.received_at} />
+                  </td>
+                  <td data-label="Status">
+                    <StatusBadge status={String(h.status ?? "offline")} />
+                  </td>
+                  <td data-label="Running" class="mono">{String(h.running_version ?? "—")}</td>
+                  <td data-label="Desired" class="mono">{String(h.desired_version ?? "—")}</td>
+                  <td data-label="Error" class="mono">{h.last_error ? String(h.last_error) : ""}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {history.map((h) => (
-                  <tr>
-                    <td data-label="Received">
-                      <When at={h.received_at} />
-                    </td>
-                    <td data-label="Status">
-                      <StatusBadge status={String(h.status ?? "offline")} />
-                    </td>
-                    <td data-label="Running" class="mono">{String(h.running_version ?? "—")}</td>
-                    <td data-label="Desired" class="mono">{String(h.desired_version ?? "—")}</td>
-                    <td data-label="Error" class="mono">{h.last_error ? String(h.last_error) : ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              ))}
+            </DataTable>
+          )}
       </section>
 
       <section aria-labelledby="rollouts-h">
         <h2 id="rollouts-h">Rollouts</h2>
-        {g.rollouts.length === 0 ? <p class="muted">None yet.</p> : (
-          <div class="table-wrap">
-            <table class="data responsive">
-              <thead>
+        {g.rollouts.length === 0
+          ? <p class="muted">None yet.</p>
+          : (
+            <DataTable columns={["When", "Kind", "From", "To", "By"]}>
+              {g.rollouts.map((r) => (
                 <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">From</th>
-                  <th scope="col">To</th>
-                  <th scope="col">By</th>
+                  <td data-label="When">
+                    <When at={r.created_at} />
+                  </td>
+                  <td data-label="Kind">{r.kind}</td>
+                  <td data-label="From" class="mono">{r.previous_version ?? "—"}</td>
+                  <td data-label="To" class="mono">{r.version}</td>
+                  <td data-label="By" class="mono">{r.created_by ?? "—"}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {g.rollouts.map((r) => (
-                  <tr>
-                    <td data-label="When">
-                      <When at={r.created_at} />
-                    </td>
-                    <td data-label="Kind">{r.kind}</td>
-                    <td data-label="From" class="mono">{r.previous_version ?? "—"}</td>
-                    <td data-label="To" class="mono">{r.version}</td>
-                    <td data-label="By" class="mono">{r.created_by ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              ))}
+            </DataTable>
+          )}
       </section>
     </Layout>
   );

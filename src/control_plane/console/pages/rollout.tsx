@@ -8,7 +8,7 @@
  */
 import type { FC } from "hono/jsx";
 import { can, type GatewayJson, type SignedIn, type VersionJson } from "../context.ts";
-import { Ago, CsrfField, Layout, Notice, StatusBadge } from "../views.tsx";
+import { Ago, CsrfField, DataTable, Layout, Notice, StatusBadge } from "../views.tsx";
 
 /** The choose step. */
 export const RolloutPage: FC<{
@@ -97,34 +97,21 @@ export const ReviewPage: FC<{ s: SignedIn; version: VersionJson; gateways: Gatew
         {p.version.name}, digest <span class="mono">{p.version.digest}</span>,{" "}
         {p.version.signed ? "signed" : "unsigned"}.
       </p>
-      <div class="table-wrap">
-        <table class="data responsive">
-          <thead>
-            <tr>
-              <th scope="col">Gateway</th>
-              <th scope="col">Status</th>
-              <th scope="col">Running now</th>
-              <th scope="col">Desired now</th>
-              <th scope="col">Desired after</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.gateways.map((g) => (
-              <tr>
-                <td data-label="Gateway">
-                  {g.name} <span class="mono muted">{g.id}</span>
-                </td>
-                <td data-label="Status">
-                  <StatusBadge status={g.status} />
-                </td>
-                <td data-label="Running now" class="mono">{g.running_version ?? "—"}</td>
-                <td data-label="Desired now" class="mono">{g.desired_version ?? "—"}</td>
-                <td data-label="Desired after" class="mono">{p.version.version}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable columns={["Gateway", "Status", "Running now", "Desired now", "Desired after"]}>
+        {p.gateways.map((g) => (
+          <tr>
+            <td data-label="Gateway">
+              {g.name} <span class="mono muted">{g.id}</span>
+            </td>
+            <td data-label="Status">
+              <StatusBadge status={g.status} />
+            </td>
+            <td data-label="Running now" class="mono">{g.running_version ?? "—"}</td>
+            <td data-label="Desired now" class="mono">{g.desired_version ?? "—"}</td>
+            <td data-label="Desired after" class="mono">{p.version.version}</td>
+          </tr>
+        ))}
+      </DataTable>
       {p.gateways.some((g) => g.status === "offline") && (
         <Notice kind="warn">Offline gateways will take the version when they next poll.</Notice>
       )}
