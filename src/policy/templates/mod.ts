@@ -4,23 +4,10 @@
  *
  * @module
  */
+import type { GoldenCaseInput } from "../golden.ts";
 
 /** One golden case (SPEC 1.2). */
-export interface GoldenCase {
-  name: string;
-  input: {
-    messages: unknown[];
-    headers?: Record<string, string>;
-    upstream_response?: unknown;
-    model?: string;
-    tools?: unknown[];
-  };
-  expected: {
-    verdict: "allow" | "redact" | "block";
-    reason_code?: string;
-    findings?: Record<string, number>;
-  };
-}
+export type GoldenCase = GoldenCaseInput;
 
 /** A starter pack. */
 export interface PolicyTemplate {
