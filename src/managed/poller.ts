@@ -14,20 +14,13 @@ import type { DecisionEvent } from "../audit/event.ts";
 import type { PolicyKindInfo } from "../config/load.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { ControlPlaneClient, ControlPlaneError } from "./client.ts";
-import type { PollerSettings, PollFailureKind, PollResult, StatusInfo } from "./protocol.ts";
+import type { ConfigHandover, PollerSettings, PollFailureKind, PollResult, StatusInfo } from "./protocol.ts";
 import { ConfigRejectedError, type ValidatedConfig, validateRuntimeState } from "./validate.ts";
 
 /** What the poller needs from the main thread. */
 export interface PollerHost {
   /** Compiles and swaps the config in; resolves with the outcome (never rejects). */
-  applyConfig(config: {
-    text: string;
-    json?: string;
-    format: "yaml" | "json";
-    version: string;
-    digest: string;
-    secrets: Record<string, string>;
-  }): Promise<{ ok: true } | { ok: false; error: string }>;
+  applyConfig(config: ConfigHandover): Promise<{ ok: true } | { ok: false; error: string }>;
   statusInfo(): Promise<StatusInfo>;
   pollResult(result: PollResult, failure?: { kind: PollFailureKind; error: string }): void;
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void;

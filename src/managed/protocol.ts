@@ -60,21 +60,23 @@ export type ToWorker =
   | { type: "flush"; id: number; deadlineMs: number }
   | { type: "shutdown" };
 
+/** A validated config the poller hands to the main thread to compile and swap in. */
+export interface ConfigHandover {
+  /** The exact bytes the control plane sent (the digest covers them). */
+  text: string;
+  /** The validated document as JSON text (skips a second YAML parse on the main thread). */
+  json?: string;
+  format: "yaml" | "json";
+  version: string;
+  digest: string;
+  /** Resolved `secret_key_ref: { store }` values by variable name. */
+  secrets: Record<string, string>;
+}
+
 /** Worker → main thread. */
 export type FromWorker =
   | { type: "started" }
-  | {
-    type: "config";
-    id: number;
-    text: string;
-    /** The validated document as JSON text (skips a second YAML parse on the main thread). */
-    json?: string;
-    format: "yaml" | "json";
-    version: string;
-    digest: string;
-    /** Resolved `secret_key_ref: { store }` values by variable name. */
-    secrets: Record<string, string>;
-  }
+  | ({ type: "config"; id: number } & ConfigHandover)
   | { type: "status-request"; id: number }
   | { type: "poll"; result: PollResult; failure?: { kind: PollFailureKind; error: string } }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; msg: string; fields?: Record<string, unknown> }
