@@ -169,6 +169,16 @@ const PieceView: FC<{ piece: Piece }> = ({ piece }) =>
   piece.kind === "plain" ? <>{piece.text}</> : <span class={`t-${piece.kind}`}>{piece.text}</span>;
 
 /** A problem to mark in a {@link YamlView}. */
+/** The pause/resume button and status line of a self-refreshing page (driven by console.js). */
+export const LiveToggle: FC = () => (
+  <div class="row">
+    <button type="button" id="live-toggle" class="secondary" aria-pressed="false" hidden>
+      Pause live updates
+    </button>
+    <p id="live-status" class="muted" aria-live="polite"></p>
+  </div>
+);
+
 /** A responsive data table: the wrapper, the header row from `columns`, and the rows as children. */
 export const DataTable: FC<
   { columns: readonly string[]; id?: string; describedBy?: string; children?: Child }

@@ -6,7 +6,7 @@
  */
 import type { FC } from "hono/jsx";
 import { apiMessage, type GatewayJson, type Items, type SignedIn } from "../context.ts";
-import { Ago, DataTable, Drift, Layout, Notice, STATUS_LABEL, StatusBadge } from "../views.tsx";
+import { Ago, DataTable, Drift, Layout, LiveToggle, Notice, STATUS_LABEL, StatusBadge } from "../views.tsx";
 
 /** Status filter values. */
 export const STATUSES = ["healthy", "degraded", "config_rejected", "offline"] as const;
@@ -105,12 +105,7 @@ export const FleetPage: FC<{ s: SignedIn; gateways: GatewayJson[]; status: strin
         <h1>Fleet</h1>
         <p id="fleet-caption" class="muted">Every registered gateway; this list refreshes by itself.</p>
       </div>
-      <div class="row">
-        <button type="button" id="live-toggle" class="secondary" aria-pressed="false" hidden>
-          Pause live updates
-        </button>
-        <p id="live-status" class="muted" aria-live="polite"></p>
-      </div>
+      <LiveToggle />
       <FleetBody gateways={p.gateways} status={p.status} now={p.s.now} error={p.error} />
     </Layout>
   );

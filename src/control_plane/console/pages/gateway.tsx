@@ -15,6 +15,7 @@ import {
   DiffView,
   Drift,
   Layout,
+  LiveToggle,
   Notice,
   StatusBadge,
   type Viewer,
@@ -150,12 +151,7 @@ export const GatewayPage: FC<GatewayPageProps> = (p) => {
       </p>
       <h1>{g.name}</h1>
       {p.notice && <Notice kind={p.notice.kind}>{p.notice.text}</Notice>}
-      <div class="row">
-        <button type="button" id="live-toggle" class="secondary" aria-pressed="false" hidden>
-          Pause live updates
-        </button>
-        <p id="live-status" class="muted" aria-live="polite"></p>
-      </div>
+      <LiveToggle />
       <GatewaySummary g={g} now={p.s.now} />
       <Actions viewer={p.s.viewer} g={g} versions={p.versions} />
 

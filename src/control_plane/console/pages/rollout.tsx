@@ -8,7 +8,7 @@
  */
 import type { FC } from "hono/jsx";
 import { can, type GatewayJson, type SignedIn, type VersionJson } from "../context.ts";
-import { Ago, CsrfField, DataTable, Layout, Notice, StatusBadge } from "../views.tsx";
+import { Ago, CsrfField, DataTable, Layout, LiveToggle, Notice, StatusBadge } from "../views.tsx";
 
 /** The choose step. */
 export const RolloutPage: FC<{
@@ -202,12 +202,7 @@ export const WatchPage: FC<{ s: SignedIn; version: string; gateways: GatewayJson
         Rolling out <span class="mono">{p.version}</span>
       </h1>
       <Notice kind="ok">The desired version of {p.ids.length} gateway(s) is now {p.version}.</Notice>
-      <div class="row">
-        <button type="button" id="live-toggle" class="secondary" aria-pressed="false" hidden>
-          Pause live updates
-        </button>
-        <p id="live-status" class="muted" aria-live="polite"></p>
-      </div>
+      <LiveToggle />
       <RolloutProgress version={p.version} gateways={p.gateways} ids={p.ids} now={p.s.now} />
       {rest.length > 0 && (
         <p>
