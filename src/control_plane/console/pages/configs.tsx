@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ValidationDetail } from "../../errors.ts";
 import type { FC } from "hono/jsx";
 import { can, type SignedIn, type VersionJson } from "../context.ts";
 import { sideBySide } from "../diff.ts";
@@ -168,14 +169,8 @@ export const DiffPage: FC<{ s: SignedIn; versions: VersionJson[]; a: VersionJson
 };
 
 /** One problem of a checked or refused config. */
-export interface ConfigProblem {
+export interface ConfigProblem extends ValidationDetail {
   severity: "error" | "warning";
-  code: string;
-  path: string;
-  message: string;
-  hint?: string;
-  line?: number;
-  column?: number;
 }
 
 /** State of the push form. */
