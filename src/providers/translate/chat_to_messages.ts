@@ -5,7 +5,7 @@
  * @module
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import { contentText, type J, nowSeconds, parseArguments, randomId, toFinishReason } from "./common.ts";
+import { assistantBlocks, contentText, type J, nowSeconds, randomId, toFinishReason } from "./common.ts";
 import { parseJson, type SseEmitter, sseTransform } from "./sse.ts";
 
 /** Default `max_tokens` when the chat request sets none (Anthropic requires it). */
@@ -59,17 +59,7 @@ export function chatRequestToMessages(body: J): J {
         push("user", userContent(m.content));
         break;
       case "assistant": {
-        const blocks: J[] = [];
-        const text = contentText(m.content);
-        if (text) blocks.push({ type: "text", text });
-        for (const tc of (Array.isArray(m.tool_calls) ? m.tool_calls : []) as J[]) {
-          blocks.push({
-            type: "tool_use",
-            id: String(tc.id ?? `toolu_${randomId()}`),
-            name: String(tc.function?.name ?? ""),
-            input: parseArguments(tc.function?.arguments),
-          });
-        }
+        const { text, blocks } = assistantBlocks(m.content, m.tool_calls);
         push("assistant", blocks.length === 1 && blocks[0].type === "text" ? text : blocks);
         break;
       }

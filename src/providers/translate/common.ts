@@ -34,6 +34,25 @@ export function parseArguments(args: unknown): Record<string, unknown> {
   }
 }
 
+/**
+ * An assistant message's text and OpenAI `tool_calls` as Anthropic content blocks (`text`, then `tool_use`
+ * with the arguments parsed into `input`).
+ */
+export function assistantBlocks(content: unknown, toolCalls: unknown): { text: string; blocks: J[] } {
+  const blocks: J[] = [];
+  const text = contentText(content);
+  if (text) blocks.push({ type: "text", text });
+  for (const tc of (Array.isArray(toolCalls) ? toolCalls : []) as J[]) {
+    blocks.push({
+      type: "tool_use",
+      id: String(tc.id ?? `toolu_${randomId()}`),
+      name: String(tc.function?.name ?? ""),
+      input: parseArguments(tc.function?.arguments),
+    });
+  }
+  return { text, blocks };
+}
+
 /** A random id suffix. */
 export function randomId(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 24);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import { contentText, type J, parseArguments, randomId, toStopReason } from "./common.ts";
+import { assistantBlocks, contentText, type J, randomId, toStopReason } from "./common.ts";
 import { parseJson, type SseEmitter, sseTransform } from "./sse.ts";
 
 /** Anthropic content block → OpenAI user content part. */
@@ -115,17 +115,7 @@ function messagesUsage(u: J | undefined): J {
 export function chatResponseToMessages(chat: J, fallbackModel: string): J {
   const choice = (Array.isArray(chat.choices) ? chat.choices[0] : undefined) ?? {};
   const m = choice.message ?? {};
-  const content: J[] = [];
-  const text = contentText(m.content);
-  if (text) content.push({ type: "text", text });
-  for (const tc of (Array.isArray(m.tool_calls) ? m.tool_calls : []) as J[]) {
-    content.push({
-      type: "tool_use",
-      id: tc.id ?? `toolu_${randomId()}`,
-      name: tc.function?.name ?? "",
-      input: parseArguments(tc.function?.arguments),
-    });
-  }
+  const { blocks: content } = assistantBlocks(m.content, m.tool_calls);
   return {
     id: `msg_${String(chat.id ?? randomId()).replace(/^chatcmpl-/, "")}`,
     type: "message",
