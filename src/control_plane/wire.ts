@@ -3,6 +3,18 @@
  *
  * @module
  */
+import type { RolloutRecord } from "./store/types.ts";
+
+/** A rollout as the API shows it (gateway detail and the rollout listing). */
+export function rolloutJson(r: RolloutRecord): GatewayDetailJson["rollouts"][number] {
+  return {
+    version: r.version,
+    previous_version: r.previousVersion,
+    kind: r.kind,
+    created_at: r.createdAt,
+    created_by: r.createdBy,
+  };
+}
 
 /** A gateway as `GET /v1/admin/gateways` returns it. */
 export interface GatewayJson {

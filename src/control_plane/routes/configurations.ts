@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { rolloutJson } from "../wire.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import { sha256Digest } from "../../config/load.ts";
@@ -282,14 +283,7 @@ export function configurationRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
     const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 100) || 100));
     const items = await store.listRollouts(gatewayId, limit);
     return c.json({
-      items: items.map((r) => ({
-        gateway_id: r.gatewayId,
-        version: r.version,
-        previous_version: r.previousVersion,
-        kind: r.kind,
-        created_at: r.createdAt,
-        created_by: r.createdBy,
-      })),
+      items: items.map((r) => ({ gateway_id: r.gatewayId, ...rolloutJson(r) })),
     });
   });
 

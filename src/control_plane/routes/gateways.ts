@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { rolloutJson } from "../wire.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type ControlPlaneEnv, mintGatewayToken, requireScope } from "../auth.ts";
@@ -100,13 +101,7 @@ export function gatewayRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
       desired_updated_at: g.desiredUpdatedAt,
       last_report: g.lastReport,
       status_history: history.map((h) => ({ received_at: h.receivedAt, ...h.report })),
-      rollouts: rollouts.map((r) => ({
-        version: r.version,
-        previous_version: r.previousVersion,
-        kind: r.kind,
-        created_at: r.createdAt,
-        created_by: r.createdBy,
-      })),
+      rollouts: rollouts.map(rolloutJson),
     });
   });
 
