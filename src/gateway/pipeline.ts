@@ -121,7 +121,8 @@ export async function handleApiRequest(
   const x = new Exchange(api, requestId, snapshot);
   let release: (() => void) | undefined;
   let reservation: TokenReservation | undefined;
-  let streaming = false;
+  // True once finish() is called, or owed by a body stream: the catch must not finish the request twice.
+  let settled = false;
   try {
     // 1. parse
     const limits = snapshot.sizeLimits;
@@ -233,7 +234,7 @@ export async function handleApiRequest(
       const plain = buffered
         ? plainBody(buffered, limits.max_response_bytes)
         : await readPlainBody(upstream.body!, limits.max_response_bytes);
-      streaming = true;
+      settled = true;
       if ("bytes" in plain) {
         x.usage = plain.usage;
         finish(ctx, x, release, reservation);
@@ -244,8 +245,9 @@ export async function handleApiRequest(
       finish(ctx, x, release, reservation);
       return new Response(plain.overflow, { status: upstream.status, headers });
     }
-    if (isSse || !outputPolicies) {
-      streaming = true;
+    if (isSse) {
+      // SSE: forwarded chunk by chunk; parsed only when an output policy (or restore) must see it.
+      settled = true;
       const done = (result: StreamResult) => {
         x.usage = result.usage;
         for (const o of result.outcomes) {
@@ -260,7 +262,7 @@ export async function handleApiRequest(
         }
         finish(ctx, x, release, reservation);
       };
-      const guarded = isSse && outputPolicies
+      const guarded = outputPolicies
         ? guardSse(upstream.body!, {
           api,
           chain,
@@ -316,7 +318,7 @@ export async function handleApiRequest(
   } catch (err) {
     const gatewayError = toGatewayError(err, ctx);
     x.fail(gatewayError);
-    if (!streaming) finish(ctx, x, release, reservation);
+    if (!settled) finish(ctx, x, release, reservation);
     return gatewayError.toResponse(requestId, baseHeaders(snapshot, x.verdict));
   }
 }
