@@ -36,14 +36,3 @@ export function resolveVariables(
   }
   return value;
 }
-
-/** Names of every variable referenced in `value` (for reporting and secret scrubbing). */
-export function referencedVariables(value: unknown, into = new Set<string>()): Set<string> {
-  if (typeof value === "string") {
-    for (const m of value.matchAll(VARIABLE)) if (!m[1]) into.add(m[2]);
-  } else if (Array.isArray(value)) value.forEach((v) => referencedVariables(v, into));
-  else if (value && typeof value === "object") {
-    Object.values(value).forEach((v) => referencedVariables(v, into));
-  }
-  return into;
-}

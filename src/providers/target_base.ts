@@ -4,7 +4,7 @@
  * @module
  */
 import type { TargetConfig } from "../config/schema.ts";
-import type { ApiKind, ProviderKind, ProviderTarget, UpstreamRequest } from "./types.ts";
+import type { ProviderKind, ProviderTarget, UpstreamRequest } from "./types.ts";
 import type { J } from "./translate/common.ts";
 
 /** What every adapter factory receives besides the target config. */
@@ -65,6 +65,3 @@ export function unavailableTarget(cfg: TargetConfig, reason: string): ProviderTa
     send: () => Promise.reject(new Error(`target ${cfg.id} is unavailable: ${reason}`)),
   };
 }
-
-/** The API kinds, for iteration. */
-export const API_KINDS: readonly ApiKind[] = ["chat", "completions", "embeddings", "responses", "messages"];
