@@ -21,7 +21,7 @@ import { readJsonBody } from "./body.ts";
 import { applySegments, CODECS, type Json, mapToolArguments, type Usage } from "./codecs.ts";
 import { restorePlaceholders } from "../policy/engine.ts";
 import { GatewayError } from "./errors.ts";
-import { type ClientKey, matchClientKey, type RuntimeSnapshot } from "./snapshot.ts";
+import { authenticateClient, type ClientKey, type RuntimeSnapshot } from "./snapshot.ts";
 import { guardSse, passThrough, plainBody, readPlainBody, type StreamResult } from "./stream.ts";
 import type { TokenReservation } from "./limits.ts";
 import type { GatewayContext } from "./context.ts";
@@ -427,20 +427,7 @@ function noTarget(snapshot: RuntimeSnapshot, api: ApiKind, constrained: boolean)
 
 /** Client authentication (when configured) and identity headers. */
 function identify(headers: Headers, keys: readonly ClientKey[] | undefined): RequestIdentity {
-  let key: ClientKey | undefined;
-  if (keys) {
-    const auth = headers.get("authorization");
-    const presented = auth?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? headers.get("x-api-key") ?? undefined;
-    if (!presented) {
-      throw new GatewayError(
-        401,
-        "missing_credentials",
-        "this gateway requires an API key: send Authorization: Bearer <key>",
-      );
-    }
-    key = matchClientKey(keys, presented);
-    if (!key) throw new GatewayError(401, "invalid_credentials", "the API key is not valid for this gateway");
-  }
+  const key = keys ? authenticateClient(keys, headers) : undefined;
   const h = (name: string) => {
     const v = headers.get(name);
     return v ? v.slice(0, 200) : undefined;

@@ -16,7 +16,7 @@ import { GatewayError } from "./errors.ts";
 import { ConcurrencyGate, type CounterStore, MemoryCounterStore } from "./limits.ts";
 import { handleApiRequest, requestIdOf } from "./pipeline.ts";
 import { redactRedisUrl, RedisCounterStore } from "./redis_counter_store.ts";
-import { compileSnapshot, matchClientKey, type RuntimeSnapshot } from "./snapshot.ts";
+import { authenticateClient, compileSnapshot, type RuntimeSnapshot } from "./snapshot.ts";
 
 /** How the gateway was started. */
 export interface GatewayOptions {
@@ -354,15 +354,11 @@ export class Gateway {
           );
         }
         if (snapshot.clientKeys) {
-          const auth = req.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ??
-            req.headers.get("x-api-key");
-          if (!auth) {
-            return new GatewayError(401, "missing_credentials", "send Authorization: Bearer <key>")
-              .toResponse(requestId);
-          }
-          if (!matchClientKey(snapshot.clientKeys, auth)) {
-            return new GatewayError(401, "invalid_credentials", "the API key is not valid for this gateway")
-              .toResponse(requestId);
+          try {
+            authenticateClient(snapshot.clientKeys, req.headers);
+          } catch (err) {
+            if (err instanceof GatewayError) return err.toResponse(requestId);
+            throw err;
           }
         }
         return json(name === "models" ? snapshot.modelsJson : snapshot.publicConfigJson);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { GatewayError } from "./errors.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { LoadedConfig } from "../config/load.ts";
 import type { KtConfig } from "../config/schema.ts";
@@ -131,6 +132,24 @@ function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
+}
+
+/**
+ * Client authentication (SPEC 7.4): the key from `Authorization: Bearer <key>` or `x-api-key`, matched in
+ * constant time. Throws 401 `missing_credentials` / `invalid_credentials`; returns the matched key.
+ */
+export function authenticateClient(keys: readonly ClientKey[], headers: Headers): ClientKey {
+  const presented = headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? headers.get("x-api-key");
+  if (!presented) {
+    throw new GatewayError(
+      401,
+      "missing_credentials",
+      "this gateway requires an API key: send Authorization: Bearer <key>",
+    );
+  }
+  const key = matchClientKey(keys, presented);
+  if (!key) throw new GatewayError(401, "invalid_credentials", "the API key is not valid for this gateway");
+  return key;
 }
 
 /** Finds the client key matching `presented`, comparing hashes in constant time. */
