@@ -82,17 +82,22 @@ async function gateways(root: URL): Promise<{ none: Gateway; full: Gateway }> {
   return { none: gateway(false), full: gateway(true) };
 }
 
-const prompt = Deno.readTextFileSync(new URL("./prompt.json", import.meta.url));
-const streamPrompt = JSON.stringify({ ...JSON.parse(prompt), model: "gpt-4o-mini-stream", stream: true });
+// Bodies as bytes, as the HTTP server hands them over (a string body would add a UTF-8 encode per read).
+const prompt = Deno.readFileSync(new URL("./prompt.json", import.meta.url));
+const streamPrompt = new TextEncoder().encode(JSON.stringify({
+  ...JSON.parse(new TextDecoder().decode(prompt)),
+  model: "gpt-4o-mini-stream",
+  stream: true,
+}));
 const info = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
   completed: new Promise<void>(() => {}),
 } as Deno.ServeHandlerInfo<Deno.NetAddr>;
 
-function request(body: string): Request {
+function request(body: Uint8Array<ArrayBuffer>): Request {
   return new Request("http://127.0.0.1:8080/v1/chat/completions", {
     method: "POST",
-    headers: { "content-type": "application/json", "content-length": String(body.length) },
+    headers: { "content-type": "application/json", "content-length": String(body.byteLength) },
     body,
   });
 }
@@ -106,7 +111,7 @@ if (base) {
   trees.push({ label: " (base)", ...await gateways(root) });
 }
 
-async function once(g: Gateway, body: string): Promise<void> {
+async function once(g: Gateway, body: Uint8Array<ArrayBuffer>): Promise<void> {
   const res = await g.handle(request(body), info);
   if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
   await res.bytes();
