@@ -28,6 +28,7 @@ import {
   USER_SUPPLIED_ROLES,
 } from "./common.ts";
 import { checkUserPattern, compileUserPattern } from "../safe_regex.ts";
+import { LEADING_LETTERS, leadingWords } from "./regex_starts.ts";
 
 /** Schema of `policy.prompt-injection`. */
 export const promptInjectionSchema = z.strictObject({
@@ -788,8 +789,13 @@ const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join("")}]`, "g");
 
 /** Normalises a message for rule matching. */
 export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boolean): string {
+  return normalize(text, NON_ASCII.test(text), unicode, homoglyphs);
+}
+
+/** {@link normalizeForScan} with the non-ASCII test of `text` already done. */
+function normalize(text: string, nonAscii: boolean, unicode: boolean, homoglyphs: boolean): string {
   let t = text;
-  if (NON_ASCII.test(t)) {
+  if (nonAscii) {
     if (unicode) t = t.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/[\u2018\u2019\u02bc]/g, "'");
     if (homoglyphs) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
   }
@@ -941,73 +947,91 @@ export interface InjectionScore {
   families: Record<string, number>;
 }
 
+/** Scanner options of {@link scoreText}. */
+interface ScanOptions {
+  unicode: boolean;
+  homoglyphs: boolean;
+  base64: boolean;
+}
+
+/** The running score of one message: the product of `1 - w` over matched rules, and the families. */
+interface Tally {
+  keep: number;
+  families: Record<string, number>;
+}
+
+/** Normalises `raw`, runs the rules on it and multiplies matches into `tally`; returns the normalised text. */
+function scanInto(
+  set: RuleSet,
+  raw: string,
+  nonAscii: boolean,
+  bonus: number,
+  opts: ScanOptions,
+  tally: Tally,
+) {
+  const t = normalize(raw, nonAscii, opts.unicode, opts.homoglyphs);
+  const active = set.activeRules(t);
+  const rules = set.rules;
+  for (let i = 0; i < rules.length; i++) {
+    if (active[i] === 0 || !set.matches(i, t)) continue;
+    const rule = rules[i];
+    count(tally.families, rule.family);
+    tally.keep *= 1 - Math.min(1, rule.weight + bonus);
+  }
+  return t;
+}
+
+/** Scans a variant of the message; counts `family` once when it matched anything. */
+function scanVariant(set: RuleSet, raw: string, family: string, opts: ScanOptions, tally: Tally): void {
+  const before = tally.keep;
+  scanInto(set, raw, NON_ASCII.test(raw), 0.05, opts, tally);
+  if (tally.keep < before) count(tally.families, family);
+}
+
 /** Scores a text against rules; returns the combined score and the matched families. */
-export function scoreText(
-  text: string,
-  rules: readonly Rule[] | RuleSet,
-  opts: { unicode: boolean; homoglyphs: boolean; base64: boolean },
-): InjectionScore {
+export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: ScanOptions): InjectionScore {
   const set = rules instanceof RuleSet ? rules : new RuleSet(rules);
-  const families: Record<string, number> = {};
-  let keep = 1;
-  let normalised = "";
-  const scan = (raw: string, bonus: number): boolean => {
-    const t = normalizeForScan(raw, opts.unicode, opts.homoglyphs);
-    normalised = t;
-    const active = set.activeRules(t);
-    for (let i = 0; i < set.rules.length; i++) {
-      if (active[i] === 0) continue;
-      const rule = set.rules[i];
-      if (!rule.re.test(t)) continue;
-      count(families, rule.family);
-      keep *= 1 - Math.min(1, rule.weight + bonus);
-    }
-    return set.lastHadBase64Run;
-  };
-  const variant = (raw: string, family: string) => {
-    const before = keep;
-    scan(raw, 0.05);
-    if (keep < before) count(families, family);
-  };
-  const maybeBase64 = scan(text, 0);
+  const tally: Tally = { keep: 1, families: {} };
+  const nonAscii = NON_ASCII.test(text);
+  const t0 = scanInto(set, text, nonAscii, 0, opts, tally);
+  const maybeBase64 = set.lastHadBase64Run;
   const variants = set.lastVariants;
-  const t0 = normalised;
   if (variants !== 0) {
     if (variants & VAR_DEOBF) {
       const d = deobfuscate(text);
-      variant(d, "obfuscated");
+      scanVariant(set, d, "obfuscated", opts, tally);
       if (COMPACT_RULE.test(d.replace(/[^a-z]/g, ""))) {
-        count(families, "obfuscated");
-        keep *= 0.1;
+        count(tally.families, "obfuscated");
+        tally.keep *= 0.1;
       }
     }
-    if (variants & VAR_ROT13) variant(rot13(t0), "obfuscated");
-    if (variants & VAR_REVERSED) variant([...t0].reverse().join(""), "obfuscated");
+    if (variants & VAR_ROT13) scanVariant(set, rot13(t0), "obfuscated", opts, tally);
+    if (variants & VAR_REVERSED) scanVariant(set, [...t0].reverse().join(""), "obfuscated", opts, tally);
   }
-  if (NON_ASCII.test(text)) {
-    if (opts.unicode && HAS_TAG_CHARS.test(text)) variant(decodeTags(text), "obfuscated");
+  if (nonAscii) {
+    if (opts.unicode && HAS_TAG_CHARS.test(text)) {
+      scanVariant(set, decodeTags(text), "obfuscated", opts, tally);
+    }
     if (SCRIPT_CHARS.test(text)) {
       const t = text.normalize("NFKC").replace(ZERO_WIDTH, "").toLowerCase();
       for (const re of SCRIPT_RULES) {
         if (!re.test(t)) continue;
-        count(families, "multilingual");
-        keep *= 1 - 0.8;
+        count(tally.families, "multilingual");
+        tally.keep *= 1 - 0.8;
       }
     }
   }
   if (opts.base64 && maybeBase64) {
-    for (const decoded of decodeBase64Runs(text)) {
-      const before = keep;
-      scan(decoded, 0.05);
-      if (keep < before) count(families, "encoded_payload");
-    }
+    for (const decoded of decodeBase64Runs(text)) scanVariant(set, decoded, "encoded_payload", opts, tally);
   }
-  return { score: 1 - keep, families };
+  return { score: 1 - tally.keep, families: tally.families };
 }
 
 const SYM_LT_PIPE = 1, SYM_HASH = 2, SYM_COLON = 4, SYM_BACKTICK = 8, SYM_QUOTE3 = 16;
-const KEY_LETTERS = 6;
-const BLOOM_BITS = 4096;
+const KEY_LETTERS = LEADING_LETTERS;
+const BLOOM_MASK = (1 << 14) - 1;
+/** Word positions recorded per scan; beyond this every rule scans the whole text. */
+const POSITION_POOL = 4096;
 
 function wordKey(word: string): number {
   let k = 0;
@@ -1015,20 +1039,55 @@ function wordKey(word: string): number {
   return k;
 }
 
+/** What one word key stands for: rules it activates, obfuscation triggers, and its start-position slot. */
+interface KeyEntry {
+  rules: number[];
+  bits: number;
+  /** Index of the position list of this word when some rule can start matching at it, else -1. */
+  slot: number;
+}
+
+/** Leading words of a rule's regex ({@link leadingWords}), analysed once per rule. */
+const leadingCache = new WeakMap<Rule, string[] | null>();
+
+function ruleLeadingWords(rule: Rule): string[] | null {
+  let words = leadingCache.get(rule);
+  if (words === undefined) {
+    words = leadingWords(rule.re.source, rule.re.flags);
+    leadingCache.set(rule, words);
+  }
+  return words;
+}
+
 /**
  * Rules with a one-pass prefilter: every anchor is reduced to the first six letters of its
  * longest word (or to a symbol such as `<|`), and one scan over the normalised text marks
  * which rules can possibly match; only those run their regex. This replaces ~120 `indexOf`
  * scans per message by one pass (and tells whether a base64 run of 16+ characters exists).
+ *
+ * The same pass records where the words occur that a rule's matches must start with
+ * ({@link leadingWords}); {@link RuleSet.matches} then tries the rule's regex only at those
+ * positions (a sticky test each) instead of searching the whole text, which gives the same
+ * answer because no match can start anywhere else.
  */
 export class RuleSet {
   readonly rules: readonly Rule[];
-  readonly #byKey = new Map<number, number[]>();
-  readonly #bloom = new Uint8Array(BLOOM_BITS);
+  readonly #entries = new Map<number, KeyEntry>();
+  readonly #bloom = new Uint8Array(BLOOM_MASK + 1);
   readonly #bySymbol: Array<[number, number]> = [];
   readonly #always: number[] = [];
   readonly #active: Uint8Array;
-  readonly #triggers = new Map<number, number>();
+  /** Per rule: a sticky copy of its regex and the slots of its leading words, or null (search the text). */
+  readonly #sticky: Array<RegExp | null> = [];
+  readonly #ruleSlots: Array<Int32Array | null> = [];
+  // Word positions of the last scan: a linked list per slot in one pool, valid when `#gen[slot] === #curGen`.
+  readonly #pos = new Int32Array(POSITION_POOL);
+  readonly #next = new Int32Array(POSITION_POOL);
+  #head = new Int32Array(0);
+  #count = new Int32Array(0);
+  #gen = new Uint32Array(0);
+  #curGen = 0;
+  #used = 0;
   /** Whether the last scanned text had a run of 16+ base64 characters. */
   lastHadBase64Run = false;
   /** Obfuscation variants (`VAR_*` bits) the last scanned text calls for. */
@@ -1037,22 +1096,25 @@ export class RuleSet {
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
     this.#active = new Uint8Array(rules.length);
-    for (const [word, bit] of VARIANT_TRIGGERS) {
-      const key = wordKey(word);
-      this.#triggers.set(key, (this.#triggers.get(key) ?? 0) | bit);
-      this.#bloom[key % BLOOM_BITS] = 1;
-    }
+    const entry = (key: number): KeyEntry => {
+      let e = this.#entries.get(key);
+      if (!e) {
+        e = { rules: [], bits: 0, slot: -1 };
+        this.#entries.set(key, e);
+        this.#bloom[key & BLOOM_MASK] = 1;
+      }
+      return e;
+    };
+    for (const [word, bit] of VARIANT_TRIGGERS) entry(wordKey(word)).bits |= bit;
+    let slots = 0;
     rules.forEach((rule, i) => {
       if (rule.anchors.length === 0) this.#always.push(i);
       for (const anchor of rule.anchors) {
         const words = anchor.match(/[a-z]+/g);
         if (words) {
           const longest = words.reduce((x, y) => (y.length > x.length ? y : x));
-          const key = wordKey(longest);
-          const list = this.#byKey.get(key) ?? [];
+          const list = entry(wordKey(longest)).rules;
           if (!list.includes(i)) list.push(i);
-          this.#byKey.set(key, list);
-          this.#bloom[key % BLOOM_BITS] = 1;
           continue;
         }
         const sym = anchor.includes("<|")
@@ -1069,7 +1131,24 @@ export class RuleSet {
         if (sym) this.#bySymbol.push([sym, i]);
         else this.#always.push(i);
       }
+      const leading = rule.anchors.length > 0 ? ruleLeadingWords(rule) : null;
+      if (leading === null) {
+        this.#sticky.push(null);
+        this.#ruleSlots.push(null);
+        return;
+      }
+      const ruleSlots = new Set<number>();
+      for (const word of leading) {
+        const e = entry(wordKey(word));
+        if (e.slot < 0) e.slot = slots++;
+        ruleSlots.add(e.slot);
+      }
+      this.#sticky.push(new RegExp(rule.re.source, rule.re.flags + "y"));
+      this.#ruleSlots.push(Int32Array.from(ruleSlots));
     });
+    this.#head = new Int32Array(slots);
+    this.#count = new Int32Array(slots);
+    this.#gen = new Uint32Array(slots);
   }
 
   /** Marks the rules whose anchors occur in `t` (lower-cased); the array is reused per call. */
@@ -1077,10 +1156,15 @@ export class RuleSet {
     const active = this.#active;
     active.fill(0);
     for (const i of this.#always) active[i] = 1;
+    if (++this.#curGen === 0xffffffff) {
+      this.#gen.fill(0);
+      this.#curGen = 1;
+    }
+    const gen = this.#curGen;
+    this.#used = 0;
     const bloom = this.#bloom;
+    const entries = this.#entries;
     let symbols = 0;
-    let key = 0;
-    let letters = 0;
     let b64run = 0;
     let hadB64 = false;
     let variants = 0;
@@ -1089,51 +1173,101 @@ export class RuleSet {
     let singles = 0;
     let mixed = 0;
     const n = t.length;
-    for (let p = 0; p <= n; p++) {
-      const c = p < n ? t.charCodeAt(p) : 32;
+    let p = 0;
+    for (;;) {
+      let c = p < n ? t.charCodeAt(p) : 32;
       if (c >= 97 && c <= 122) {
-        if (letters < KEY_LETTERS) key = key * 27 + (c - 96);
-        letters++;
-        tokLetters++;
+        // A run of letters: its key is the first KEY_LETTERS letters.
+        const start = p;
+        let key = c - 96;
+        for (p++; p < n; p++) {
+          c = t.charCodeAt(p);
+          if (c < 97 || c > 122) break;
+          if (p - start < KEY_LETTERS) key = key * 27 + (c - 96);
+        }
+        const len = p - start;
+        tokLetters += len;
+        b64run += len;
+        if (b64run >= 16) hadB64 = true;
+        if (bloom[key & BLOOM_MASK] === 1) {
+          const e = entries.get(key);
+          if (e !== undefined) {
+            for (const i of e.rules) active[i] = 1;
+            variants |= e.bits;
+            if (e.slot >= 0) this.#record(e.slot, start, gen);
+          }
+        }
+        continue;
+      }
+      if (c >= 48 && c <= 57) {
+        tokDigits++;
+        if (++b64run >= 16) hadB64 = true;
       } else {
-        if (letters > 0) {
-          if (bloom[key % BLOOM_BITS] === 1) {
-            const list = this.#byKey.get(key);
-            if (list) { for (const i of list) active[i] = 1; }
-            const bits = this.#triggers.get(key);
-            if (bits !== undefined) variants |= bits;
-          }
-          letters = 0;
-          key = 0;
+        // token end: single characters in a row (`i g n o r e`) or letters mixed with digits (`1gn0r3`)
+        const len = tokLetters + tokDigits;
+        if (len === 1) {
+          if (++singles >= 4) variants |= VAR_DEOBF;
+        } else if (len > 1) {
+          singles = 0;
+          if (tokLetters > 0 && tokDigits > 0 && ++mixed >= 2) variants |= VAR_DEOBF;
         }
-        if (c >= 48 && c <= 57) tokDigits++;
-        else {
-          // token end: single characters in a row (`i g n o r e`) or letters mixed with digits (`1gn0r3`)
-          const len = tokLetters + tokDigits;
-          if (len === 1) {
-            if (++singles >= 4) variants |= VAR_DEOBF;
-          } else if (len > 1) {
-            singles = 0;
-            if (tokLetters > 0 && tokDigits > 0 && ++mixed >= 2) variants |= VAR_DEOBF;
-          }
-          tokLetters = 0;
-          tokDigits = 0;
-        }
+        tokLetters = 0;
+        tokDigits = 0;
         if (c === 124 && p > 0 && t.charCodeAt(p - 1) === 60) symbols |= SYM_LT_PIPE;
         else if (c === 35) symbols |= SYM_HASH;
         else if (c === 58) symbols |= SYM_COLON;
         else if (c === 96) symbols |= SYM_BACKTICK;
         else if (c === 39 && t.charCodeAt(p + 1) === 39) symbols |= SYM_QUOTE3;
+        // base64 alphabet (lower-cased text: letters, digits, + / - _ =)
+        if (c === 43 || c === 47 || c === 45 || c === 95) {
+          if (++b64run >= 16) hadB64 = true;
+        } else b64run = 0;
       }
-      // base64 alphabet (lower-cased text: letters, digits, + / - _ =)
-      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 45 || c === 95) {
-        if (++b64run >= 16) hadB64 = true;
-      } else b64run = 0;
+      if (++p > n) break;
     }
     if (symbols !== 0) { for (const [sym, i] of this.#bySymbol) if (symbols & sym) active[i] = 1; }
     this.lastVariants = variants;
     this.lastHadBase64Run = hadB64;
     return active;
+  }
+
+  #record(slot: number, position: number, gen: number): void {
+    if (this.#gen[slot] !== gen) {
+      this.#gen[slot] = gen;
+      this.#head[slot] = -1;
+      this.#count[slot] = 0;
+    }
+    const k = this.#used;
+    if (k === POSITION_POOL) return;
+    this.#used = k + 1;
+    this.#pos[k] = position;
+    this.#next[k] = this.#head[slot];
+    this.#head[slot] = k;
+    this.#count[slot]++;
+  }
+
+  /**
+   * Whether rule `i` matches `t`, which must be the text of the last {@link activeRules} call:
+   * a sticky test at each recorded position of the rule's leading words, or a search of the
+   * whole text when the rule has none or they occur too often for that to be cheaper.
+   */
+  matches(i: number, t: string): boolean {
+    const sticky = this.#sticky[i];
+    const slots = this.#ruleSlots[i];
+    if (sticky === null || slots === null || this.#used === POSITION_POOL) return this.rules[i].re.test(t);
+    const gen = this.#curGen;
+    let total = 0;
+    for (const s of slots) if (this.#gen[s] === gen) total += this.#count[s];
+    if (total === 0) return false;
+    if (total > 4 && total * 64 > t.length) return this.rules[i].re.test(t);
+    for (const s of slots) {
+      if (this.#gen[s] !== gen) continue;
+      for (let k = this.#head[s]; k >= 0; k = this.#next[k]) {
+        sticky.lastIndex = this.#pos[k];
+        if (sticky.test(t)) return true;
+      }
+    }
+    return false;
   }
 }
 
