@@ -35,6 +35,8 @@ export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): Provide
       timeoutMs: cfg.timeout_ms,
       signal: req.signal,
       client: ctx.client,
+      agent: ctx.agent,
+      connectTimeoutMs: cfg.connect_timeout_ms,
     });
   };
   return {

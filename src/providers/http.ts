@@ -6,6 +6,7 @@
  */
 import { UpstreamError } from "./types.ts";
 import { watchdog, type Watched } from "./watchdog.ts";
+import { type Http1Agent, Http1Exchange } from "./http1_client.ts";
 
 /** Options of {@link upstreamFetch}. */
 export interface UpstreamFetchOptions {
@@ -15,8 +16,12 @@ export interface UpstreamFetchOptions {
   timeoutMs: number;
   /** The client's signal: aborting it aborts the upstream call (also mid-body). */
   signal: AbortSignal;
-  /** Per-snapshot client (custom CA certificates). */
+  /** Per-snapshot fetch client (custom CA certificates); used when no `agent` is given. */
   client?: Deno.HttpClient;
+  /** kt's HTTP/1.1 client pools of the snapshot; `fetch` is used when absent. */
+  agent?: Http1Agent;
+  /** Bound on connecting (the target's `connect_timeout_ms`; agent only). */
+  connectTimeoutMs?: number;
 }
 
 /** Request headers never forwarded upstream whatever the gateway passes. */
@@ -137,11 +142,13 @@ export function withContentType(headers: Headers, contentType: string): Headers 
  * POSTs to an upstream. Resolves with a response carrying only the safe response headers
  * ({@link responseHeaders}) and whose body is bounded by `timeoutMs`:
  * a non-SSE body with a `content-length` up to {@link MAX_BUFFERED_BODY_BYTES} is read whole before
- * resolving (within `timeoutMs` after the headers; the native read is much faster than a JS stream);
+ * resolving (within `timeoutMs` after the headers; reachable without a stream via {@link bufferedBody});
  * any other body streams through a watcher that errors it with `UpstreamError("timeout")` after an idle
- * gap over `timeoutMs`. Rejects with
- * `UpstreamError` on timeout or connection failure, or with the client's abort reason when the
- * client went away.
+ * gap over `timeoutMs`. Rejects with `UpstreamError` on timeout or connection failure, or with the
+ * client's abort reason when the client went away.
+ *
+ * The call goes through `options.agent` (kt's HTTP/1.1 client, see http1_client.ts) when one is
+ * given, else through `fetch`.
  */
 export async function upstreamFetch(
   url: string,
@@ -151,10 +158,51 @@ export async function upstreamFetch(
 ): Promise<Response> {
   const { targetId, timeoutMs, signal } = options;
   if (signal.aborted) throw signal.reason;
-  const controller = new AbortController();
-  const call = new WatchedCall(controller, targetId, timeoutMs);
+  let stop: () => void;
+  let send: () => Promise<Answer>;
+  if (options.agent) {
+    const { pool, path } = options.agent.route(url);
+    const exchange = new Http1Exchange();
+    stop = () => exchange.abort();
+    send = async () => {
+      const res = await pool.request({
+        method: "POST",
+        path,
+        headers: headerPairs(headers),
+        body: body as Uint8Array | string,
+        bufferLimit: MAX_BUFFERED_BODY_BYTES,
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      }, exchange);
+      const kept: [string, string][] = [];
+      for (const pair of res.headers) if (keepResponseHeader(pair[0])) kept.push(pair);
+      return { status: res.status, statusText: res.statusText, headers: kept, body: res.body };
+    };
+  } else {
+    const controller = new AbortController();
+    stop = () =>
+      controller.abort(new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs)));
+    send = async () => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers,
+        body,
+        signal: controller.signal,
+        ...(options.client ? { client: options.client } : {}),
+      });
+      const answer = {
+        status: res.status,
+        statusText: res.statusText,
+        headers: responseHeaderPairs(res.headers),
+      };
+      if (!res.body) return { ...answer, body: null };
+      // Fast path: a small non-SSE body is read whole with Deno's native reader (a JS stream wrapper
+      // costs ~40% of proxy throughput); the timer still bounds the read.
+      return { ...answer, body: shouldBuffer(res) ? await res.bytes() : res.body };
+    };
+  }
+  const call = new WatchedCall(stop, targetId, timeoutMs);
   watchdog.add(call);
-  const onClientAbort = () => controller.abort(signal.reason);
+  const onClientAbort = () => stop();
   signal.addEventListener("abort", onClientAbort, { once: true });
   let cleaned = false;
   const cleanup = () => {
@@ -163,57 +211,30 @@ export async function upstreamFetch(
     watchdog.delete(call);
     signal.removeEventListener("abort", onClientAbort);
   };
-
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      signal: controller.signal,
-      ...(options.client ? { client: options.client } : {}),
-    });
-  } catch (err) {
-    cleanup();
-    if (call.timedOut) throw new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
-    if (signal.aborted) throw signal.reason;
-    throw new UpstreamError("connection_error", targetId, `connection to target ${targetId} failed`, {
-      cause: safeCause(err),
-    });
-  }
-  const bodyError = (err: unknown): unknown => {
+  const failure = (err: unknown, what: string): unknown => {
     if (call.timedOut) return new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
     if (signal.aborted) return signal.reason;
-    return new UpstreamError("connection_error", targetId, `target ${targetId}: response body failed`, {
+    return new UpstreamError("connection_error", targetId, `target ${targetId}: ${what}`, {
       cause: safeCause(err),
     });
   };
-  call.lastActivity = performance.now();
-  const headersOut = responseHeaderPairs(res.headers);
-  if (!res.body) {
+
+  let answer: Answer;
+  try {
+    answer = await send();
+  } catch (err) {
     cleanup();
-    return new Response(null, { status: res.status, statusText: res.statusText, headers: headersOut });
+    throw failure(err, "could not be reached");
   }
-  if (shouldBuffer(res)) {
-    // Fast path: a small non-SSE body is read whole with Deno's native reader (a JS stream wrapper
-    // costs ~40% of proxy throughput); the timer still bounds the read.
-    let bytes: Uint8Array;
-    try {
-      bytes = await res.bytes();
-    } catch (err) {
-      throw bodyError(err);
-    } finally {
-      cleanup();
-    }
-    const out = new Response(bytes as Uint8Array<ArrayBuffer>, {
-      status: res.status,
-      statusText: res.statusText,
-      headers: headersOut,
-    });
-    BUFFERED.set(out, bytes);
+  const init = { status: answer.status, statusText: answer.statusText, headers: answer.headers };
+  if (answer.body === null || answer.body instanceof Uint8Array) {
+    cleanup();
+    const out = new Response(answer.body as Uint8Array<ArrayBuffer> | null, init);
+    if (answer.body) BUFFERED.set(out, answer.body);
     return out;
   }
-  const reader = res.body.getReader();
+  call.lastActivity = performance.now();
+  const reader = answer.body.getReader();
   const watched = new ReadableStream<Uint8Array>({
     async pull(c) {
       let r: ReadableStreamReadResult<Uint8Array>;
@@ -221,7 +242,7 @@ export async function upstreamFetch(
         r = await reader.read();
       } catch (err) {
         cleanup();
-        c.error(bodyError(err));
+        c.error(failure(err, "response body failed"));
         return;
       }
       if (r.done) {
@@ -237,7 +258,25 @@ export async function upstreamFetch(
       return reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
-  return new Response(watched, { status: res.status, statusText: res.statusText, headers: headersOut });
+  return new Response(watched, init);
+}
+
+/** An upstream answer before it becomes a `Response`: safe headers, and bytes or a stream. */
+interface Answer {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
+}
+
+/** Default bound on connecting when the caller gives none (the config default of `connect_timeout_ms`). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+function headerPairs(headers: HeadersInit): readonly (readonly [string, string])[] {
+  if (Array.isArray(headers)) return headers as [string, string][];
+  const out: [string, string][] = [];
+  new Headers(headers).forEach((value, name) => out.push([name, value]));
+  return out;
 }
 
 const BUFFERED = new WeakMap<Response, Uint8Array>();
@@ -252,21 +291,15 @@ export function bufferedBody(res: Response): Uint8Array | undefined {
   return BUFFERED.get(res);
 }
 
-/** One upstream call under the {@link watchdog}: aborted after an idle gap over `timeoutMs`. */
+/** One upstream call under the {@link watchdog}: stopped after an idle gap over `timeoutMs`. */
 class WatchedCall implements Watched {
   lastActivity = performance.now();
   timedOut = false;
-  constructor(
-    readonly controller: AbortController,
-    readonly targetId: string,
-    readonly timeoutMs: number,
-  ) {}
+  constructor(readonly stop: () => void, readonly targetId: string, readonly timeoutMs: number) {}
 
   expire(): void {
     this.timedOut = true;
-    this.controller.abort(
-      new UpstreamError("timeout", this.targetId, timeoutMessage(this.targetId, this.timeoutMs)),
-    );
+    this.stop();
   }
 }
 

@@ -18,6 +18,7 @@ import { createRouter, type Router } from "./router.ts";
 import type { RouterState } from "./state.ts";
 import { type AdapterContext, unavailableTarget } from "./target_base.ts";
 import type { ProviderTarget, SecretResolver } from "./types.ts";
+import { Http1Agent, upstreamClientKind } from "./http1_client.ts";
 
 export { createRouterState, type RouterState, type TargetRuntimeState } from "./state.ts";
 export {
@@ -98,13 +99,13 @@ function hasCredentialsInUrl(url: string | undefined): boolean {
 function buildTarget(
   cfg: TargetConfig,
   options: CompileProvidersOptions,
-  client?: Deno.HttpClient,
+  clients: Pick<AdapterContext, "client" | "agent">,
 ): ProviderTarget {
   if (cfg.provider === "mock") return mockTarget(cfg);
   if (hasCredentialsInUrl(cfg.base_url)) {
     return unavailableTarget(cfg, "base_url must not contain credentials: use secret_key_ref");
   }
-  const ctx: AdapterContext = { client };
+  const ctx: AdapterContext = { ...clients };
   if (cfg.secret_key_ref) {
     let key: string | undefined;
     try {
@@ -132,7 +133,10 @@ export function compileProviders(
   config: ProvidersConfig,
   options: CompileProvidersOptions,
 ): CompiledProviders {
-  const client = options.caCerts?.length ? Deno.createHttpClient({ caCerts: options.caCerts }) : undefined;
+  const agent = upstreamClientKind() === "http1" ? new Http1Agent({ caCerts: options.caCerts }) : undefined;
+  const client = !agent && options.caCerts?.length
+    ? Deno.createHttpClient({ caCerts: options.caCerts })
+    : undefined;
   let targets: ProviderTarget[];
   if (options.override) {
     const o = options.override;
@@ -146,9 +150,11 @@ export function compileProviders(
     };
     // "Bearer" and "Bearer " both mean `Bearer <key>`.
     const prefix = o.prefix === "" || /\s$/.test(o.prefix) ? o.prefix : `${o.prefix} `;
-    targets = [openAITarget(cfg, { client, apiKey: o.apiKey }, { header: o.header.toLowerCase(), prefix })];
+    targets = [
+      openAITarget(cfg, { client, agent, apiKey: o.apiKey }, { header: o.header.toLowerCase(), prefix }),
+    ];
   } else {
-    targets = config.targets.map((t) => buildTarget(t, options, client));
+    targets = config.targets.map((t) => buildTarget(t, options, { client, agent }));
   }
   const router = createRouter(targets, {
     strategy: config.routing.strategy,
@@ -167,6 +173,7 @@ export function compileProviders(
       closed = true;
       for (const t of targets) t.close?.();
       client?.close();
+      agent?.close();
     },
   };
 }

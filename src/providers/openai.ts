@@ -52,6 +52,8 @@ export function openAIFamilyTarget(
       timeoutMs: cfg.timeout_ms,
       signal: req.signal,
       client: ctx.client,
+      agent: ctx.agent,
+      connectTimeoutMs: cfg.connect_timeout_ms,
     });
 
   return {

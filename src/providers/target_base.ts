@@ -6,13 +6,16 @@
 import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderKind, ProviderTarget, UpstreamRequest } from "./types.ts";
 import type { J } from "./translate/common.ts";
+import type { Http1Agent } from "./http1_client.ts";
 
 /** What every adapter factory receives besides the target config. */
 export interface AdapterContext {
   /** The resolved key (kept in the adapter's closure only, never on the target object). */
   apiKey?: string;
-  /** Per-snapshot HTTP client (custom CA certificates), when any. */
+  /** Per-snapshot fetch client (custom CA certificates), when any. */
   client?: Deno.HttpClient;
+  /** Per-snapshot HTTP/1.1 connection pools; provider calls use `fetch` when absent. */
+  agent?: Http1Agent;
 }
 
 /** The non-behavioural fields of a {@link ProviderTarget}. */
