@@ -240,3 +240,55 @@ Deno.test("readJsonBody: a stalled body ends in 408 at the timeout; chunked bodi
     (e: unknown) => e instanceof GatewayError && e.status === 413,
   );
 });
+
+Deno.test("readJsonBody with a declared length (native read): 408 on a stall, 413 past the limit, same result", async () => {
+  const enc = new TextEncoder();
+  const stalled = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(enc.encode('{"model":'));
+    },
+    pull() {
+      return new Promise(() => {}); // never more
+    },
+  });
+  const req = new Request("http://x/v1/chat/completions", {
+    method: "POST",
+    headers: { "content-length": "100" },
+    body: stalled,
+  });
+  const t0 = performance.now();
+  await assert.rejects(
+    readJsonBody(req, { maxBytes: 1000, maxDepth: 10, timeoutMs: 50 }),
+    (e: unknown) => e instanceof GatewayError && e.status === 408 && e.code === "request_timeout",
+  );
+  assert.ok(performance.now() - t0 < 1000);
+
+  const body = '{"model":"m","messages":[{"role":"user","content":"h\u00e9llo"}]}';
+  const declared = (text: string, length = enc.encode(text).byteLength) =>
+    new Request("http://x/", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(length) },
+      body: enc.encode(text),
+    });
+  const limits = { maxBytes: 1000, maxDepth: 10, timeoutMs: 1000 };
+  const ok = await readJsonBody(declared(body), limits);
+  assert.deepEqual(ok.json, JSON.parse(body));
+  assert.equal(new TextDecoder().decode(ok.raw), body);
+  // An in-process caller declaring less than it sends still meets the limit.
+  await assert.rejects(
+    readJsonBody(declared('{"a":"' + "x".repeat(2000) + '"}', 10), limits),
+    (e: unknown) => e instanceof GatewayError && e.status === 413,
+  );
+  await assert.rejects(
+    readJsonBody(declared(""), limits),
+    (e: unknown) => e instanceof GatewayError && e.status === 400 && e.code === "malformed_json",
+  );
+  const invalid = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]);
+  await assert.rejects(
+    readJsonBody(
+      new Request("http://x/", { method: "POST", headers: { "content-length": "9" }, body: invalid }),
+      limits,
+    ),
+    (e: unknown) => e instanceof GatewayError && e.code === "invalid_encoding",
+  );
+});
