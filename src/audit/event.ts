@@ -37,6 +37,85 @@ export interface DecisionEvent {
   content?: string;
 }
 
+/** The fields of a {@link DecisionEvent} in the order the gateway builds them (`content` last, optional). */
+const EVENT_KEYS: readonly string[] = [
+  "id",
+  "timestamp",
+  "request_id",
+  "gateway_id",
+  "config_version",
+  "route",
+  "verdict",
+  "reason_code",
+  "policy",
+  "policy_results",
+  "provider",
+  "target_id",
+  "model",
+  "status",
+  "error_code",
+  "latency_ms",
+  "upstream_latency_ms",
+  "input_tokens",
+  "output_tokens",
+  "user_id",
+  "team_id",
+  "content_sha256",
+  "content_length",
+  "content",
+];
+
+/** Characters `JSON.stringify` escapes in a string: quote, backslash, controls, (lone) surrogates. */
+// deno-lint-ignore no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** Thrown inside {@link decisionEventJson} when a value is not of its field's type. */
+const UNEXPECTED = Symbol("unexpected");
+
+function str(v: unknown): string {
+  if (typeof v === "string") return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (v === null) return "null";
+  throw UNEXPECTED;
+}
+
+function num(v: unknown): string {
+  if (typeof v === "number") return Number.isFinite(v) ? `${v}` : "null";
+  if (v === null) return "null";
+  throw UNEXPECTED;
+}
+
+/**
+ * The JSON text of a decision event: exactly `JSON.stringify(event)`, built directly for the fixed
+ * fields (about a third less time than the generic walk). Strings go through `JSON.stringify` only
+ * when they hold a character it escapes; `policy_results` is stringified as is. An event whose keys
+ * are not the gateway's, in its order, or a value of another type, falls back to `JSON.stringify`.
+ */
+export function decisionEventJson(event: DecisionEvent): string {
+  let i = 0;
+  for (const key in event) {
+    if (key !== EVENT_KEYS[i++]) return JSON.stringify(event);
+  }
+  if (i < EVENT_KEYS.length - 1 || "toJSON" in event) return JSON.stringify(event);
+  const e = event as unknown as Record<string, unknown>;
+  const results = e.policy_results;
+  if (!Array.isArray(results)) return JSON.stringify(event);
+  try {
+    const text = `{"id":${str(e.id)},"timestamp":${str(e.timestamp)},"request_id":${str(e.request_id)}` +
+      `,"gateway_id":${str(e.gateway_id)},"config_version":${str(e.config_version)}` +
+      `,"route":${str(e.route)},"verdict":${str(e.verdict)},"reason_code":${str(e.reason_code)}` +
+      `,"policy":${str(e.policy)},"policy_results":${results.length === 0 ? "[]" : JSON.stringify(results)}` +
+      `,"provider":${str(e.provider)},"target_id":${str(e.target_id)},"model":${str(e.model)}` +
+      `,"status":${num(e.status)},"error_code":${str(e.error_code)},"latency_ms":${num(e.latency_ms)}` +
+      `,"upstream_latency_ms":${num(e.upstream_latency_ms)},"input_tokens":${num(e.input_tokens)}` +
+      `,"output_tokens":${num(e.output_tokens)},"user_id":${str(e.user_id)},"team_id":${str(e.team_id)}` +
+      `,"content_sha256":${str(e.content_sha256)},"content_length":${num(e.content_length)}`;
+    return i === EVENT_KEYS.length ? `${text},"content":${str(e.content)}}` : `${text}}`;
+  } catch (err) {
+    if (err === UNEXPECTED) return JSON.stringify(event);
+    throw err;
+  }
+}
+
 /** Where decision events go. `write` must never block or throw. */
 export interface AuditSink {
   write(event: DecisionEvent): void;
@@ -75,7 +154,7 @@ export class StdoutAuditSink implements AuditSink {
   }
 
   write(event: DecisionEvent): void {
-    this.#pending += JSON.stringify(event) + "\n";
+    this.#pending += decisionEventJson(event) + "\n";
     if (this.#pending.length >= this.#maxBufferChars) this.flush();
     else if (this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, this.#maxDelayMs);
   }

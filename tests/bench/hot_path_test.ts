@@ -3,7 +3,7 @@
  * (bench/RESULTS.md): each optimised helper gives exactly what the plain version gave.
  */
 import assert from "node:assert/strict";
-import { type DecisionEvent, StdoutAuditSink } from "../../src/audit/event.ts";
+import { type DecisionEvent, decisionEventJson, StdoutAuditSink } from "../../src/audit/event.ts";
 import { passThrough, readPlainBody } from "../../src/gateway/stream.ts";
 import { jsonDepth, readJsonBody } from "../../src/gateway/body.ts";
 import { GatewayError } from "../../src/gateway/errors.ts";
@@ -67,6 +67,86 @@ Deno.test("StdoutAuditSink batches lines, keeps order, flushes on timer, size an
   writes.length = 0;
   await sink.close();
   assert.equal(writes.length, 0);
+});
+
+Deno.test("decisionEventJson is byte for byte JSON.stringify (odd strings, numbers, shapes)", () => {
+  const strings = [
+    "plain",
+    "",
+    'quo"te',
+    "back\\slash",
+    "new\nline\ttab\u0000\u001f\u007f",
+    "\u2028\u2029",
+    "h\u00e9llo \u{1F600}",
+    "lone \ud800 high",
+    "lone \udfff low",
+    "sha256:" + "ab".repeat(32),
+  ];
+  const numbers = [0, -0, 1, 1.25, 0.1 + 0.2, 1e21, 1e-7, -3, NaN, Infinity, -Infinity, 2 ** 53 + 2];
+  const results = [
+    {
+      policy: "pii-detector",
+      phase: "input",
+      verdict: "redact",
+      reason_code: "pii_detected",
+      latency_us: 812,
+      findings: { email: 1, 'we"ird': 2 },
+    },
+    {
+      policy: "x",
+      phase: "output",
+      verdict: "allow",
+      reason_code: null,
+      latency_us: 3,
+      findings: {},
+      error: "b\no",
+    },
+  ];
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const s = () => (rnd(4) === 0 ? null : strings[rnd(strings.length)]);
+  const n = () => (rnd(4) === 0 ? null : numbers[rnd(numbers.length)]);
+  for (let k = 0; k < 3000; k++) {
+    const e: Record<string, unknown> = {
+      id: s(),
+      timestamp: s(),
+      request_id: s(),
+      gateway_id: s(),
+      config_version: s(),
+      route: s(),
+      verdict: s(),
+      reason_code: s(),
+      policy: s(),
+      policy_results: rnd(2) ? [] : results.slice(rnd(2)),
+      provider: s(),
+      target_id: s(),
+      model: s(),
+      status: n(),
+      error_code: s(),
+      latency_ms: n(),
+      upstream_latency_ms: n(),
+      input_tokens: n(),
+      output_tokens: n(),
+      user_id: s(),
+      team_id: s(),
+      content_sha256: s(),
+      content_length: n(),
+    };
+    const shape = rnd(8);
+    if (shape === 1) e.content = s();
+    else if (shape === 2) e.content = undefined;
+    else if (shape === 3) e.user_id = undefined;
+    else if (shape === 4) e.status = "200";
+    else if (shape === 5) e.extra = 1;
+    else if (shape === 6) delete e.model;
+    const event = e as unknown as DecisionEvent;
+    assert.equal(decisionEventJson(event), JSON.stringify(event), JSON.stringify(event));
+  }
+  // Another key order: JSON.stringify's order wins.
+  const { id, ...rest } = event(1);
+  const reordered = { ...rest, id } as DecisionEvent;
+  assert.equal(decisionEventJson(reordered), JSON.stringify(reordered));
+  assert.equal(decisionEventJson(event(2)), JSON.stringify(event(2)));
 });
 
 Deno.test("StdoutAuditSink never throws when stdout is gone", async () => {
