@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { type CounterStore, MemoryCounterStore, type TakeResult } from "./limits.ts";
 
 /** Lua: take `cost` from a fixed window unless it would exceed `limit`. Returns {allowed, count, pttl}. */
@@ -90,7 +90,7 @@ export function redactRedisUrl(url: string): string {
 export class RedisCounterStore implements CounterStore {
   readonly url: string;
   readonly keyPrefix: string;
-  readonly #client: ScriptClient;
+  #client: ScriptClient | undefined;
   readonly #local = new MemoryCounterStore();
   readonly #timeoutMs: number;
   readonly #onStateChange?: (state: "up" | "down", error?: string) => void;
@@ -106,7 +106,15 @@ export class RedisCounterStore implements CounterStore {
     this.keyPrefix = options.keyPrefix ?? "kt:rl:";
     this.#timeoutMs = options.commandTimeoutMs ?? 250;
     this.#onStateChange = options.onStateChange;
-    const client = new Redis(options.url, {
+    // ioredis (and the node:net/tls layer under it) costs ~20 MiB of RSS: loaded only when a
+    // config asks for Redis. Until it is loaded the store is "connecting" and counts locally.
+    import("ioredis").then(({ Redis }) => {
+      if (!this.#closed) this.#client = this.#connect(Redis, options.url);
+    }, (err: Error) => this.#set("down", `could not load the Redis client: ${err.message}`));
+  }
+
+  #connect(RedisClass: typeof Redis, url: string): ScriptClient {
+    const client = new RedisClass(url, {
       // Fail fast instead of queueing while disconnected: the local counters answer meanwhile.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -122,7 +130,7 @@ export class RedisCounterStore implements CounterStore {
     client.on("ready", () => this.#set("up"));
     client.on("error", (err: Error) => this.#set("down", err.message));
     client.on("close", () => this.#set("down", "connection closed"));
-    this.#client = client;
+    return client;
   }
 
   /** `up` while Redis answers; `down` while the local fallback counts. */
@@ -148,7 +156,7 @@ export class RedisCounterStore implements CounterStore {
   #startProbe(): void {
     if (this.#probe !== undefined) return;
     this.#probe = setInterval(() => {
-      if (this.#client.status !== "ready") return;
+      if (this.#client?.status !== "ready") return;
       this.#client.ping().then(() => this.#set("up"), () => {});
     }, 1000);
   }
@@ -159,7 +167,7 @@ export class RedisCounterStore implements CounterStore {
   }
 
   take(key: string, cost: number, limit: number, windowMs: number): TakeResult | Promise<TakeResult> {
-    if (this.#state !== "up") return this.#local.take(key, cost, limit, windowMs);
+    if (this.#state !== "up" || !this.#client) return this.#local.take(key, cost, limit, windowMs);
     return this.#client.ktTake(this.keyPrefix + key, cost, limit, Math.max(1, Math.round(windowMs))).then(
       ([allowed, count, pttl]) => ({ allowed: allowed === 1, count, resetMs: Math.max(0, pttl) }),
       (err: Error) => {
@@ -171,7 +179,7 @@ export class RedisCounterStore implements CounterStore {
 
   adjust(key: string, delta: number, windowMs: number): void | Promise<void> {
     if (delta === 0) return;
-    if (this.#state !== "up") return this.#local.adjust(key, delta, windowMs);
+    if (this.#state !== "up" || !this.#client) return this.#local.adjust(key, delta, windowMs);
     return this.#client.ktAdjust(this.keyPrefix + key, Math.round(delta), Math.max(1, Math.round(windowMs)))
       .then(
         () => {},
@@ -187,6 +195,6 @@ export class RedisCounterStore implements CounterStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopProbe();
-    this.#client.disconnect(false);
+    this.#client?.disconnect(false);
   }
 }
