@@ -51,7 +51,8 @@ class Exchange {
   upstreamMs: number | null = null;
   usage: Usage = {};
   identity: RequestIdentity = {};
-  contentHash: string | null = null;
+  /** The request's content text, hashed only when the decision event is written. */
+  contentText: string | null = null;
   contentLength: number | null = null;
   content: string | undefined;
 
@@ -101,7 +102,9 @@ class Exchange {
       output_tokens: this.usage.output ?? null,
       user_id: this.identity.userId ?? null,
       team_id: this.identity.teamId ?? null,
-      content_sha256: this.contentHash,
+      content_sha256: this.contentText === null
+        ? null
+        : `sha256:${createHash("sha256").update(this.contentText).digest("hex")}`,
       content_length: this.contentLength,
       ...(this.content !== undefined ? { content: this.content } : {}),
     };
@@ -379,11 +382,12 @@ function describeContent(
   original: readonly { text: string }[],
   redacted: readonly { text: string }[],
 ): void {
-  // One update over the joined text: the same digest as one update per segment, fewer native calls.
+  // One update over the joined text (the same digest as one update per segment, fewer native calls),
+  // and only when the event is written (`log_all_access: false` skips it for allowed requests).
   let text = "";
   for (const s of original) text += s.text;
   x.contentLength = text.length;
-  x.contentHash = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  x.contentText = text;
   if (audit.includeContent === "redacted") x.content = redacted.map((s) => s.text).join("\n");
 }
 
