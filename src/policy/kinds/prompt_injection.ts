@@ -28,7 +28,7 @@ import {
   USER_SUPPLIED_ROLES,
 } from "./common.ts";
 import { checkUserPattern, compileUserPattern } from "../safe_regex.ts";
-import { LEADING_LETTERS, leadingWords } from "./regex_starts.ts";
+import { LEADING_LETTERS, leadingWords, withoutLeadingOptional } from "./regex_starts.ts";
 
 /** Schema of `policy.prompt-injection`. */
 export const promptInjectionSchema = z.strictObject({
@@ -789,19 +789,28 @@ const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join("")}]`, "g");
 
 /** Normalises a message for rule matching. */
 export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boolean): string {
-  return normalize(text, NON_ASCII.test(text), unicode, homoglyphs);
+  const t = foldText(text, NON_ASCII.test(text), unicode, homoglyphs);
+  // Collapse horizontal whitespace runs (and exotic spaces) to one space; newlines stay.
+  return ODD_SPACE.test(t) ? t.replace(SPACES, " ") : t;
 }
 
-/** {@link normalizeForScan} with the non-ASCII test of `text` already done. */
-function normalize(text: string, nonAscii: boolean, unicode: boolean, homoglyphs: boolean): string {
+/**
+ * {@link normalizeForScan} up to lower-casing, with the non-ASCII test of `text` already done;
+ * the whitespace test is left to the prefilter pass ({@link RuleSet.lastOddSpace}).
+ */
+function foldText(text: string, nonAscii: boolean, unicode: boolean, homoglyphs: boolean): string {
   let t = text;
   if (nonAscii) {
     if (unicode) t = t.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/[\u2018\u2019\u02bc]/g, "'");
     if (homoglyphs) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
   }
-  t = t.toLowerCase();
-  // Collapse horizontal whitespace runs (and exotic spaces) to one space; newlines stay.
-  return ODD_SPACE.test(t) ? t.replace(SPACES, " ") : t;
+  return t.toLowerCase();
+}
+
+/** True for the characters `[^\S \n]` matches above ASCII (`\s` minus space and newline). */
+function isWideSpace(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**
@@ -968,9 +977,14 @@ function scanInto(
   bonus: number,
   opts: ScanOptions,
   tally: Tally,
-) {
-  const t = normalize(raw, nonAscii, opts.unicode, opts.homoglyphs);
-  const active = set.activeRules(t);
+): string {
+  let t = foldText(raw, nonAscii, opts.unicode, opts.homoglyphs);
+  let active = set.activeRules(t);
+  if (set.lastOddSpace) {
+    // Tabs, CRs, exotic or repeated spaces: collapse them as normalizeForScan does and scan again.
+    t = t.replace(SPACES, " ");
+    active = set.activeRules(t);
+  }
   const rules = set.rules;
   for (let i = 0; i < rules.length; i++) {
     if (active[i] === 0 || !set.matches(i, t)) continue;
@@ -1047,16 +1061,26 @@ interface KeyEntry {
   slot: number;
 }
 
-/** Leading words of a rule's regex ({@link leadingWords}), analysed once per rule. */
-const leadingCache = new WeakMap<Rule, string[] | null>();
+/** A regex source with the same "matches somewhere" answer as a rule's, and its leading words. */
+interface StickyForm {
+  source: string;
+  words: string[] | null;
+}
 
-function ruleLeadingWords(rule: Rule): string[] | null {
-  let words = leadingCache.get(rule);
-  if (words === undefined) {
-    words = leadingWords(rule.re.source, rule.re.flags);
-    leadingCache.set(rule, words);
+/** Sticky forms of rules ({@link leadingWords}, {@link withoutLeadingOptional}), analysed once per rule. */
+const stickyCache = new WeakMap<Rule, StickyForm>();
+
+function stickyForm(rule: Rule): StickyForm {
+  let form = stickyCache.get(rule);
+  if (form === undefined) {
+    const { source, flags } = rule.re;
+    const shorter = withoutLeadingOptional(source, flags);
+    form = shorter !== null
+      ? { source: shorter, words: leadingWords(shorter, flags) }
+      : { source, words: leadingWords(source, flags) };
+    stickyCache.set(rule, form);
   }
-  return words;
+  return form;
 }
 
 /**
@@ -1092,6 +1116,8 @@ export class RuleSet {
   lastHadBase64Run = false;
   /** Obfuscation variants (`VAR_*` bits) the last scanned text calls for. */
   lastVariants = 0;
+  /** Whether the last scanned text had whitespace that normalisation collapses (`ODD_SPACE`). */
+  lastOddSpace = false;
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
@@ -1131,8 +1157,9 @@ export class RuleSet {
         if (sym) this.#bySymbol.push([sym, i]);
         else this.#always.push(i);
       }
-      const leading = rule.anchors.length > 0 ? ruleLeadingWords(rule) : null;
-      if (leading === null) {
+      const sticky = rule.anchors.length > 0 ? stickyForm(rule) : null;
+      const leading = sticky?.words ?? null;
+      if (sticky === null || leading === null) {
         this.#sticky.push(null);
         this.#ruleSlots.push(null);
         return;
@@ -1143,7 +1170,7 @@ export class RuleSet {
         if (e.slot < 0) e.slot = slots++;
         ruleSlots.add(e.slot);
       }
-      this.#sticky.push(new RegExp(rule.re.source, rule.re.flags + "y"));
+      this.#sticky.push(new RegExp(sticky.source, rule.re.flags + "y"));
       this.#ruleSlots.push(Int32Array.from(ruleSlots));
     });
     this.#head = new Int32Array(slots);
@@ -1172,6 +1199,7 @@ export class RuleSet {
     let tokDigits = 0;
     let singles = 0;
     let mixed = 0;
+    let oddSpace = false;
     const n = t.length;
     let p = 0;
     for (;;) {
@@ -1213,6 +1241,11 @@ export class RuleSet {
         }
         tokLetters = 0;
         tokDigits = 0;
+        if (c <= 32) {
+          if (c === 32) {
+            if (p < n && p > 0 && t.charCodeAt(p - 1) === 32) oddSpace = true;
+          } else if (c === 9 || c === 11 || c === 12 || c === 13) oddSpace = true;
+        } else if (c >= 0xa0 && isWideSpace(c)) oddSpace = true;
         if (c === 124 && p > 0 && t.charCodeAt(p - 1) === 60) symbols |= SYM_LT_PIPE;
         else if (c === 35) symbols |= SYM_HASH;
         else if (c === 58) symbols |= SYM_COLON;
@@ -1228,6 +1261,7 @@ export class RuleSet {
     if (symbols !== 0) { for (const [sym, i] of this.#bySymbol) if (symbols & sym) active[i] = 1; }
     this.lastVariants = variants;
     this.lastHadBase64Run = hadB64;
+    this.lastOddSpace = oddSpace;
     return active;
   }
 

@@ -342,3 +342,23 @@ export function leadingWords(source: string, flags: string): string[] | null {
     throw e;
   }
 }
+
+const LEADING_OPTIONAL = /^\\b\(\?:([^()[\]{}\\?*+.^$]+)\)\?/;
+
+/**
+ * For `\b(?:the |all )?REST` (a leading optional group of literal alternatives that all end
+ * in a non-word character) returns `\bREST`, which matches *somewhere* in a text exactly when
+ * the original does: a match that used the group is followed by a match of `\bREST` right after
+ * it, because REST starts with a letter (checked by {@link leadingWords}) after a non-word
+ * character. Its leading words are rarer ("previous" instead of "the"). `null` when the shape
+ * does not apply or REST's leading words cannot be bounded.
+ */
+export function withoutLeadingOptional(source: string, flags: string): string | null {
+  const m = LEADING_OPTIONAL.exec(source);
+  if (!m) return null;
+  for (const alt of m[1].split("|")) {
+    if (alt === "" || /\w/.test(alt.at(-1)!)) return null;
+  }
+  const rest = "\\b" + source.slice(m[0].length);
+  return leadingWords(rest, flags) === null ? null : rest;
+}
