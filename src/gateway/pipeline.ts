@@ -79,7 +79,8 @@ class Exchange {
     }
   }
 
-  event(ctx: GatewayContext): DecisionEvent {
+  /** The decision event; `now` is the `performance.now()` the request ended at. */
+  event(ctx: GatewayContext, now: number): DecisionEvent {
     return {
       id: crypto.randomUUID(),
       timestamp: new Date().toISOString(),
@@ -96,7 +97,7 @@ class Exchange {
       model: this.model,
       status: this.status,
       error_code: this.errorCode,
-      latency_ms: Math.round((performance.now() - this.started) * 100) / 100,
+      latency_ms: Math.round((now - this.started) * 100) / 100,
       upstream_latency_ms: this.upstreamMs === null ? null : Math.round(this.upstreamMs * 100) / 100,
       input_tokens: this.usage.input ?? null,
       output_tokens: this.usage.output ?? null,
@@ -221,13 +222,6 @@ export async function handleApiRequest(
     }
 
     // 7. output policies, 8. audit, 9. respond
-    const outputRequest: PolicyRequest = {
-      ...policyRequest,
-      phase: "output",
-      segments: [],
-      tools: [],
-      toolCalls: [],
-    };
     const isSse = !buffered && stream &&
       (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
     const outputPolicies = chain.hasOutput || state.restore.size > 0;
@@ -269,7 +263,7 @@ export async function handleApiRequest(
         ? guardSse(upstream.body!, {
           api,
           chain,
-          request: outputRequest,
+          request: { ...policyRequest, phase: "output", segments: [], tools: [], toolCalls: [] },
           state,
           maxBytes: limits.max_response_bytes,
           requestId,
@@ -286,11 +280,14 @@ export async function handleApiRequest(
     );
     x.usage = codec.usage(responseJson);
     const out = codec.output(responseJson);
-    if (typeof responseJson.model === "string") outputRequest.model = responseJson.model;
-    const output = chain.runOutput(
-      { ...outputRequest, segments: out.segments, toolCalls: out.toolCalls },
-      state,
-    );
+    const output = chain.runOutput({
+      ...policyRequest,
+      phase: "output",
+      model: typeof responseJson.model === "string" ? responseJson.model : policyRequest.model,
+      segments: out.segments,
+      tools: [],
+      toolCalls: out.toolCalls,
+    }, state);
     x.record(output);
     countPolicies(ctx, output);
     if (output.verdict === "block") {
@@ -359,14 +356,15 @@ function finish(
     model: boundedModel,
     status: String(x.status),
   });
-  ctx.metrics.requestDuration.observe({ route: x.api }, (performance.now() - x.started) / 1000);
+  const now = performance.now();
+  ctx.metrics.requestDuration.observe({ route: x.api }, (now - x.started) / 1000);
   if (x.usage.input) ctx.metrics.tokens.inc({ direction: "input", model: boundedModel }, x.usage.input);
   if (x.usage.output) ctx.metrics.tokens.inc({ direction: "output", model: boundedModel }, x.usage.output);
   ctx.stats.total++;
   if (x.verdict === "block") ctx.stats.blocked++;
   else if (x.verdict === "redact") ctx.stats.redacted++;
   if (x.status >= 500 || (x.errorCode && x.status < 400)) ctx.stats.errors++;
-  if (x.snapshot.chain.audit.logAllAccess || x.verdict !== "allow") ctx.audit.write(x.event(ctx));
+  if (x.snapshot.chain.audit.logAllAccess || x.verdict !== "allow") ctx.audit.write(x.event(ctx, now));
   ctx.onRequestDone(x.snapshot);
 }
 
