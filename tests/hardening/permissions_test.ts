@@ -1,6 +1,7 @@
 /**
  * What the gateway permission set actually allows on deno 2.9.6: a probe
- * script runs under exactly gatewayFlags() (what the compiled binary bakes in).
+ * script runs under exactly gatewayFlags() (what the compiled binary bakes in), through fetch and
+ * through Deno.connect (kt's HTTP/1.1 provider client).
  */
 import assert from "node:assert/strict";
 import { CONFIG_DIR, gatewayFlags, METADATA_HOSTS } from "../../scripts/permissions.ts";
@@ -17,7 +18,18 @@ for (const url of metadata) {
     const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
     await r.body?.cancel();
   });
+  // kt's HTTP/1.1 client connects with Deno.connect to the URL's hostname (brackets removed).
+  await attempt("connect " + url, async () => {
+    const u = new URL(url);
+    const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
+    const c = await Deno.connect({ hostname, port: Number(u.port || 80), signal: AbortSignal.timeout(2000) });
+    c.close();
+  });
 }
+await attempt("connect loopback", async () => {
+  const u = new URL(loopback);
+  (await Deno.connect({ hostname: u.hostname, port: Number(u.port) })).close();
+});
 await attempt("loopback", async () => { const r = await fetch(loopback); await r.text(); });
 await attempt("write /tmp", () => Deno.writeTextFile("/tmp/kt-permission-probe", "x"));
 await attempt("read /etc/passwd", () => Deno.readTextFile("/etc/passwd"));
@@ -53,8 +65,12 @@ Deno.test("gateway flags: metadata denied in every spelling, loopback allowed, n
     }).output();
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const results = JSON.parse(new TextDecoder().decode(out.stdout));
-    for (const url of METADATA_URLS) assert.equal(results[url], "NotCapable", `${url}: ${results[url]}`);
+    for (const url of METADATA_URLS) {
+      assert.equal(results[url], "NotCapable", `${url}: ${results[url]}`);
+      assert.equal(results[`connect ${url}`], "NotCapable", `connect ${url}: ${results[`connect ${url}`]}`);
+    }
     assert.equal(results["loopback"], "ok");
+    assert.equal(results["connect loopback"], "ok");
     assert.equal(results["write /tmp"], "NotCapable");
     assert.equal(results["read /etc/passwd"], "NotCapable");
     assert.equal(results[`read ${CONFIG_DIR}`], "ok");
