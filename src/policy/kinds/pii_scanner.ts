@@ -203,6 +203,11 @@ export function scanPii(text: string, opts: PiiScanOptions): Span[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     const k = c < 128 ? CLS[c] : 0;
+    if (k === 0 && c !== 64 && c !== 58 && c !== 43 && c !== 40) {
+      // Not a letter or digit, nor '@', ':', '+', '(': no entity starts here.
+      i++;
+      continue;
+    }
     if (c === 64 /* @ */) {
       if (wantEmail) {
         const end = email(text, i, out);
@@ -214,13 +219,19 @@ export function scanPii(text: string, opts: PiiScanOptions): Span[] {
       i++;
       continue;
     }
+    if ((k & LOWER) !== 0 && c > 102 && !(wantMrn && (c === 109 || c === 112))) {
+      // A letter g–z (so not hex, and no mrn keyword unless m/p): nothing starts here or in the
+      // rest of its word, whether or not the word starts here.
+      i = skipAlnum(text, i + 1);
+      continue;
+    }
     const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
     const atBoundary = !isAlnum(prev);
     if (!atBoundary) {
       i++;
       continue;
     }
-    if (wantV6 && ((k & HEX) !== 0 || c === 58) && prev !== 58 && prev !== 46) {
+    if (wantV6 && ((k & HEX) !== 0 || c === 58) && prev !== 58 && prev !== 46 && maybeIpv6(text, i)) {
       const end = ipv6(text, i);
       if (end > i) {
         out.push({ start: i, end, entity: "ipv6" });
@@ -259,16 +270,36 @@ export function scanPii(text: string, opts: PiiScanOptions): Span[] {
       }
     }
     // Skip the rest of an ASCII word: nothing starts inside one ('@' stops the skip).
-    i++;
-    if ((k & (UPPER | LOWER)) !== 0) {
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d < 128 && (CLS[d] & ALNUM) !== 0) i++;
-        else break;
-      }
-    }
+    i = (k & (UPPER | LOWER)) !== 0 ? skipAlnum(text, i + 1) : i + 1;
   }
   return out;
+}
+
+/** The end of the run of ASCII letters and digits from `i`. */
+function skipAlnum(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const d = text.charCodeAt(i);
+    if (d < 128 && (CLS[d] & ALNUM) !== 0) i++;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * False when {@link ipv6} at `i` certainly finds nothing: its token has no ':' because the hex
+ * run from `i` (shorter than five) ends in something other than ':' or '.'.
+ */
+function maybeIpv6(text: string, i: number): boolean {
+  let h = i;
+  while (h - i < 5 && h < text.length) {
+    const d = text.charCodeAt(h);
+    if (d < 128 && (CLS[d] & HEX) !== 0) h++;
+    else break;
+  }
+  if (h - i >= 5) return true;
+  const d = text.charCodeAt(h);
+  return d === 58 || d === 46;
 }
 
 function skipToken(text: string, i: number): number {
