@@ -1043,7 +1043,10 @@ export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: 
 
 const SYM_LT_PIPE = 1, SYM_HASH = 2, SYM_COLON = 4, SYM_BACKTICK = 8, SYM_QUOTE3 = 16;
 const KEY_LETTERS = LEADING_LETTERS;
-const BLOOM_MASK = (1 << 14) - 1;
+/** Word keys are looked up in an open-addressing table of this many bits (a few hundred keys). */
+const TABLE_BITS = 14;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+const HASH_MUL = 0x9e3779b1;
 /** Word positions recorded per scan; beyond this every rule scans the whole text. */
 const POSITION_POOL = 4096;
 
@@ -1096,8 +1099,15 @@ function stickyForm(rule: Rule): StickyForm {
  */
 export class RuleSet {
   readonly rules: readonly Rule[];
-  readonly #entries = new Map<number, KeyEntry>();
-  readonly #bloom = new Uint8Array(BLOOM_MASK + 1);
+  // Word key -> entry, as typed arrays for the hot loop: `#tableKeys[h]` (0 = empty) and
+  // `#tableEntry[h]`; entry `e` activates `#entryRules[#entryRulesStart[e] ..< #entryRulesStart[e + 1]]`,
+  // sets `#entryBits[e]` and records its position in slot `#entrySlot[e]` (when >= 0).
+  readonly #tableKeys = new Int32Array(TABLE_MASK + 1);
+  readonly #tableEntry = new Int32Array(TABLE_MASK + 1);
+  readonly #entryRulesStart: Int32Array;
+  readonly #entryRules: Int32Array;
+  readonly #entryBits: Int32Array;
+  readonly #entrySlot: Int32Array;
   readonly #bySymbol: Array<[number, number]> = [];
   readonly #always: number[] = [];
   readonly #active: Uint8Array;
@@ -1122,12 +1132,12 @@ export class RuleSet {
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
     this.#active = new Uint8Array(rules.length);
+    const entries = new Map<number, KeyEntry>();
     const entry = (key: number): KeyEntry => {
-      let e = this.#entries.get(key);
+      let e = entries.get(key);
       if (!e) {
         e = { rules: [], bits: 0, slot: -1 };
-        this.#entries.set(key, e);
-        this.#bloom[key & BLOOM_MASK] = 1;
+        entries.set(key, e);
       }
       return e;
     };
@@ -1176,6 +1186,23 @@ export class RuleSet {
     this.#head = new Int32Array(slots);
     this.#count = new Int32Array(slots);
     this.#gen = new Uint32Array(slots);
+    const all = [...entries];
+    this.#entryRulesStart = new Int32Array(all.length + 1);
+    this.#entryRules = new Int32Array(all.reduce((sum, [, e]) => sum + e.rules.length, 0));
+    this.#entryBits = new Int32Array(all.length);
+    this.#entrySlot = new Int32Array(all.length);
+    let r = 0;
+    all.forEach(([key, e], index) => {
+      this.#entryRulesStart[index] = r;
+      for (const i of e.rules) this.#entryRules[r++] = i;
+      this.#entryBits[index] = e.bits;
+      this.#entrySlot[index] = e.slot;
+      let h = Math.imul(key, HASH_MUL) >>> (32 - TABLE_BITS);
+      while (this.#tableKeys[h] !== 0) h = (h + 1) & TABLE_MASK;
+      this.#tableKeys[h] = key;
+      this.#tableEntry[h] = index;
+    });
+    this.#entryRulesStart[all.length] = r;
   }
 
   /** Marks the rules whose anchors occur in `t` (lower-cased); the array is reused per call. */
@@ -1189,8 +1216,10 @@ export class RuleSet {
     }
     const gen = this.#curGen;
     this.#used = 0;
-    const bloom = this.#bloom;
-    const entries = this.#entries;
+    const tableKeys = this.#tableKeys;
+    const tableEntry = this.#tableEntry;
+    const entryRulesStart = this.#entryRulesStart;
+    const entryRules = this.#entryRules;
     let symbols = 0;
     let b64run = 0;
     let hadB64 = false;
@@ -1208,22 +1237,36 @@ export class RuleSet {
         // A run of letters: its key is the first KEY_LETTERS letters.
         const start = p;
         let key = c - 96;
-        for (p++; p < n; p++) {
+        const keyEnd = Math.min(n, p + KEY_LETTERS);
+        for (p++; p < keyEnd; p++) {
           c = t.charCodeAt(p);
           if (c < 97 || c > 122) break;
-          if (p - start < KEY_LETTERS) key = key * 27 + (c - 96);
+          key = key * 27 + (c - 96);
+        }
+        if (p === keyEnd) {
+          for (; p < n; p++) {
+            c = t.charCodeAt(p);
+            if (c < 97 || c > 122) break;
+          }
         }
         const len = p - start;
         tokLetters += len;
         b64run += len;
         if (b64run >= 16) hadB64 = true;
-        if (bloom[key & BLOOM_MASK] === 1) {
-          const e = entries.get(key);
-          if (e !== undefined) {
-            for (const i of e.rules) active[i] = 1;
-            variants |= e.bits;
-            if (e.slot >= 0) this.#record(e.slot, start, gen);
+        for (
+          let h = Math.imul(key, HASH_MUL) >>> (32 - TABLE_BITS);
+          tableKeys[h] !== 0;
+          h = (h + 1) & TABLE_MASK
+        ) {
+          if (tableKeys[h] !== key) continue;
+          const e = tableEntry[h];
+          for (let r = entryRulesStart[e], end = entryRulesStart[e + 1]; r < end; r++) {
+            active[entryRules[r]] = 1;
           }
+          variants |= this.#entryBits[e];
+          const slot = this.#entrySlot[e];
+          if (slot >= 0) this.#record(slot, start, gen);
+          break;
         }
         continue;
       }
@@ -1241,20 +1284,24 @@ export class RuleSet {
         }
         tokLetters = 0;
         tokDigits = 0;
-        if (c <= 32) {
-          if (c === 32) {
-            if (p < n && p > 0 && t.charCodeAt(p - 1) === 32) oddSpace = true;
-          } else if (c === 9 || c === 11 || c === 12 || c === 13) oddSpace = true;
-        } else if (c >= 0xa0 && isWideSpace(c)) oddSpace = true;
-        if (c === 124 && p > 0 && t.charCodeAt(p - 1) === 60) symbols |= SYM_LT_PIPE;
-        else if (c === 35) symbols |= SYM_HASH;
-        else if (c === 58) symbols |= SYM_COLON;
-        else if (c === 96) symbols |= SYM_BACKTICK;
-        else if (c === 39 && t.charCodeAt(p + 1) === 39) symbols |= SYM_QUOTE3;
-        // base64 alphabet (lower-cased text: letters, digits, + / - _ =)
-        if (c === 43 || c === 47 || c === 45 || c === 95) {
-          if (++b64run >= 16) hadB64 = true;
-        } else b64run = 0;
+        if (c === 32) {
+          // The common case first: a space (two in a row are collapsed by normalisation).
+          if (p < n && p > 0 && t.charCodeAt(p - 1) === 32) oddSpace = true;
+          b64run = 0;
+        } else {
+          if (c < 32) {
+            if (c === 9 || c === 11 || c === 12 || c === 13) oddSpace = true;
+          } else if (c >= 0xa0 && isWideSpace(c)) oddSpace = true;
+          if (c === 124 && p > 0 && t.charCodeAt(p - 1) === 60) symbols |= SYM_LT_PIPE;
+          else if (c === 35) symbols |= SYM_HASH;
+          else if (c === 58) symbols |= SYM_COLON;
+          else if (c === 96) symbols |= SYM_BACKTICK;
+          else if (c === 39 && t.charCodeAt(p + 1) === 39) symbols |= SYM_QUOTE3;
+          // base64 alphabet (lower-cased text: letters, digits, + / - _ =)
+          if (c === 43 || c === 47 || c === 45 || c === 95) {
+            if (++b64run >= 16) hadB64 = true;
+          } else b64run = 0;
+        }
       }
       if (++p > n) break;
     }
