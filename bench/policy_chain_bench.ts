@@ -1,14 +1,19 @@
 /**
  * Policy chain benchmarks: the example chain (pii-detector, prompt-injection,
- * dlp-filter, audit-logger) over realistic 2 KB and 32 KB prompts, and the
- * stream guard per chunk.
+ * dlp-filter, audit-logger) over realistic 2 KB and 32 KB prompts, the two
+ * content-scanning kinds on their own, and the stream guard per chunk.
  *
  *   deno bench bench/policy_chain_bench.ts
+ *
+ * The prompts are built by concatenation and slicing (V8 cons/sliced strings); the gateway's
+ * texts come from `JSON.parse` (flat strings), which scan faster: the "parsed" case shows that.
  *
  * @module
  */
 import { configSchema } from "../src/config/schema.ts";
 import { compileChain } from "../src/policy/engine.ts";
+import { BUILTIN_RULES, RuleSet, scoreText } from "../src/policy/kinds/prompt_injection.ts";
+import { PII_ENTITIES, scanPii } from "../src/policy/kinds/pii_scanner.ts";
 import type { PolicyRequest } from "../src/policy/types.ts";
 
 // Built as an object (no YAML parsing, so the bench needs no permissions).
@@ -59,6 +64,7 @@ function request(text: string): PolicyRequest {
 const r2k = request(prompt(2048));
 const r32k = request(prompt(32 * 1024));
 const clean2k = request(PARAGRAPH.repeat(8).slice(0, 2048));
+const parsed2k = request(JSON.parse(JSON.stringify(prompt(2048))));
 
 Deno.bench("chain input, 2 KB prompt (with PII)", { group: "chain" }, () => {
   chain.runInput(r2k, chain.newState());
@@ -66,12 +72,29 @@ Deno.bench("chain input, 2 KB prompt (with PII)", { group: "chain" }, () => {
 Deno.bench("chain input, 2 KB prompt (clean)", { group: "chain", baseline: true }, () => {
   chain.runInput(clean2k, chain.newState());
 });
+Deno.bench("chain input, 2 KB prompt (with PII, parsed from JSON)", { group: "chain" }, () => {
+  chain.runInput(parsed2k, chain.newState());
+});
 Deno.bench("chain input, 32 KB prompt (with PII)", { group: "chain" }, () => {
   chain.runInput(r32k, chain.newState());
 });
 Deno.bench("chain output, 2 KB completion", { group: "chain" }, () => {
   chain.runOutput({ ...r2k, phase: "output" }, chain.newState());
 });
+
+// The two scanning kinds on their own (same options as the chain's defaults).
+const injectionRules = new RuleSet(BUILTIN_RULES);
+const injectionOpts = { unicode: true, homoglyphs: true, base64: true };
+const piiOpts = { entities: new Set<string>(PII_ENTITIES), healthcare: false };
+for (const [size, r] of [["2 KB", r2k], ["32 KB", r32k]] as const) {
+  const text = r.segments[1].text;
+  Deno.bench(`prompt-injection scoreText, ${size}`, { group: `kinds ${size}` }, () => {
+    scoreText(text, injectionRules, injectionOpts);
+  });
+  Deno.bench(`pii-detector scanPii, ${size}`, { group: `kinds ${size}` }, () => {
+    scanPii(text, piiOpts);
+  });
+}
 
 const reply = prompt(8192);
 const CHUNK = 16;
