@@ -1044,7 +1044,7 @@ export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: 
 const SYM_LT_PIPE = 1, SYM_HASH = 2, SYM_COLON = 4, SYM_BACKTICK = 8, SYM_QUOTE3 = 16;
 const KEY_LETTERS = LEADING_LETTERS;
 /** Word keys are looked up in an open-addressing table of this many bits (a few hundred keys). */
-const TABLE_BITS = 14;
+const TABLE_BITS = 12;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
 const HASH_MUL = 0x9e3779b1;
 /** Word positions recorded per scan; beyond this every rule scans the whole text. */
