@@ -15,6 +15,7 @@ import { compileChain } from "../src/policy/engine.ts";
 import { BUILTIN_RULES, RuleSet, scoreText } from "../src/policy/kinds/prompt_injection.ts";
 import { PII_ENTITIES, scanPii } from "../src/policy/kinds/pii_scanner.ts";
 import type { PolicyRequest } from "../src/policy/types.ts";
+import loadPrompt from "./prompt.json" with { type: "json" };
 
 // Built as an object (no YAML parsing, so the bench needs no permissions).
 const config = configSchema.parse({
@@ -74,6 +75,18 @@ Deno.bench("chain input, 2 KB prompt (clean)", { group: "chain", baseline: true 
 });
 Deno.bench("chain input, 2 KB prompt (with PII, parsed from JSON)", { group: "chain" }, () => {
   chain.runInput(parsed2k, chain.newState());
+});
+// The load benchmark's request (bench/prompt.json): a support chat with PII, dates and order numbers.
+const loadRequest: PolicyRequest = {
+  ...request(""),
+  segments: loadPrompt.messages.map((m, i) => ({
+    key: `messages.${i}.content`,
+    role: m.role,
+    text: m.content,
+  })),
+};
+Deno.bench("chain input, bench/prompt.json (load benchmark chat)", { group: "chain" }, () => {
+  chain.runInput(loadRequest, chain.newState());
 });
 Deno.bench("chain input, 32 KB prompt (with PII)", { group: "chain" }, () => {
   chain.runInput(r32k, chain.newState());

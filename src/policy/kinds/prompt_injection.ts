@@ -868,6 +868,17 @@ const LEET_CHARS = /[013457@$]/g;
 const COMPACT_RULE =
   /(?:ignore|disregard|forget|bypass|override)(?:all|any|the|your|my|of){0,2}(?:previous|prior|above|earlier|preceding|former|system|original|safety)?(?:instructions?|rules|prompts?|guidelines|directives)|(?:reveal|print|show|output|repeat|leak|display|dump|tellme|giveme)(?:me)?(?:your|the)(?:full|entire|hidden|secret|initial|original)?(?:systemprompt|systemmessage|instructions|initialprompt|prompt)|jailbreak|doanythingnow/;
 
+const SUFFIXES = new Set(["st", "nd", "rd", "th", "am", "pm"]);
+
+/**
+ * Whether the token ending at `end` is digits followed by an ordinal or clock suffix (`3rd`, `21st`,
+ * `10am`): common in ordinary prompts (dates, times), never leetspeak, so not a reason to deobfuscate.
+ */
+function numberSuffix(t: string, end: number): boolean {
+  const d = t.charCodeAt(end - 3);
+  return d >= 48 && d <= 57 && SUFFIXES.has(t.slice(end - 2, end));
+}
+
 function deobfuscate(text: string): string {
   const t = text.toLowerCase().replace(SPACED_LETTERS, "$1");
   return t.replace(ALNUM_TOKEN, (tok) => (/[a-z]/.test(tok) ? tok.replace(LEET_CHARS, (c) => LEET[c]) : tok));
@@ -1280,7 +1291,9 @@ export class RuleSet {
           if (++singles >= 4) variants |= VAR_DEOBF;
         } else if (len > 1) {
           singles = 0;
-          if (tokLetters > 0 && tokDigits > 0 && ++mixed >= 2) variants |= VAR_DEOBF;
+          if (tokLetters > 0 && tokDigits > 0 && !(tokLetters === 2 && numberSuffix(t, p)) && ++mixed >= 2) {
+            variants |= VAR_DEOBF;
+          }
         }
         tokLetters = 0;
         tokDigits = 0;
