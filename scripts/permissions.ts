@@ -53,9 +53,17 @@ export interface GatewayFlagOptions {
 }
 
 /**
+ * V8 flags of the gateway: young-generation semi-spaces capped at 8 MiB. Under 128 connections
+ * the default let the young generation grow to ~50 MiB more RSS (kt-full peak 250–260 → 195–210
+ * MiB) for no measurable CPU gain (134.7/141.7 vs 143.6/138.5 µs per request, alternating runs);
+ * 4 MiB saved a little more but cost ~7% CPU.
+ */
+export const GATEWAY_V8_FLAGS = "--max-semi-space-size=8";
+
+/**
  * Deno flags of the `kt` gateway binary: network (metadata denied), environment,
  * read under /etc/keeptrusts and the secret mounts only; no write, run, ffi or
- * sys; never prompt.
+ * sys; never prompt; {@link GATEWAY_V8_FLAGS}.
  */
 export function gatewayFlags(options: GatewayFlagOptions = {}): string[] {
   const read = [CONFIG_DIR, ...SECRET_DIRS, ...(options.extraRead ?? [])];
@@ -70,6 +78,7 @@ export function gatewayFlags(options: GatewayFlagOptions = {}): string[] {
     "--deny-sys",
     "--no-prompt",
     "--unstable-worker-options",
+    `--v8-flags=${GATEWAY_V8_FLAGS}`,
   ];
 }
 
