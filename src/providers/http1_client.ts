@@ -295,7 +295,7 @@ export class Http1Pool {
       if (exchange.aborted) throw aborted();
       conn.received = 0;
       try {
-        await conn.writeAll(bytes);
+        await writeOrEarlyAnswer(conn, bytes);
         let head = await readHead(conn);
         while (head.status < 200) {
           if (head.status === 101) throw invalid("the server switched protocols");
@@ -332,7 +332,7 @@ export class Http1Pool {
     req: Http1Request,
     exchange: Http1Exchange,
   ): Promise<Http1Response> {
-    conn.reusable = head.keepAlive;
+    conn.reusable = conn.reusable && head.keepAlive;
     if (head.keepAliveMs !== undefined) conn.idleTimeoutMs = Math.min(this.#idleMs, head.keepAliveMs);
     const base = { status: head.status, statusText: head.statusText, headers: head.headers };
     if (head.status === 204 || head.status === 304 || (head.contentLength === 0 && !head.chunked)) {
@@ -530,6 +530,22 @@ function encodeRequest(req: Http1Request, host: string): Uint8Array {
   const { written } = encoder.encodeInto(head, out);
   out.set(body, written);
   return out.subarray(0, written + body.byteLength);
+}
+
+/**
+ * Writes the request. A server may answer (say `413`) and close before it has read a large body:
+ * the write then fails, but the answer is already there to be read, so a failed write is forgiven
+ * when bytes of an answer arrived; the connection is never reused after that.
+ */
+async function writeOrEarlyAnswer(conn: Connection, bytes: Uint8Array): Promise<void> {
+  try {
+    await conn.writeAll(bytes);
+  } catch (err) {
+    if (conn.closed || !isClosedError(err)) throw err;
+    conn.reusable = false;
+    const answered = conn.end > conn.start || await conn.fill().catch(() => false);
+    if (!answered) throw err;
+  }
 }
 
 async function readHead(conn: Connection): Promise<Head> {

@@ -404,3 +404,35 @@ Deno.test("http1: a proxy in the environment or KEEPTRUSTS_UPSTREAM_CLIENT=fetch
     restore();
   }
 });
+
+Deno.test("http1: an answer sent before the server read a large body (413, then close) is still delivered", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    const buf = new Uint8Array(65536);
+    let seen = "";
+    while (!seen.includes("\r\n\r\n")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      seen += dec.decode(buf.subarray(0, n));
+    }
+    const body = '{"error":{"message":"request too large"}}';
+    await conn.write(enc.encode(
+      `HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    ));
+    // Read a little more of the body, then close with most of it unread (the kernel answers with RST).
+    await conn.read(buf).catch(() => null);
+    conn.close();
+  })();
+  const pool = new Http1Pool(new URL(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`));
+  try {
+    const res = await pool.request({ ...req("x".repeat(8 << 20)), bufferLimit: 1 << 20 });
+    assert.equal(res.status, 413);
+    assert.match(await text(res.body), /too large/);
+    assert.equal(pool.idleCount, 0);
+  } finally {
+    pool.close();
+    await served;
+    listener.close();
+  }
+});
