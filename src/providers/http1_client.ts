@@ -554,7 +554,7 @@ async function readHead(conn: Connection): Promise<Head> {
     const i = indexOfHeadEnd(conn.buf, from, conn.end);
     if (i >= 0) {
       if (i - conn.start > MAX_HEAD_BYTES) throw invalid("the response head is larger than 64 KiB");
-      const text = decoder.decode(conn.buf.subarray(conn.start, i));
+      const text = decodeHead(conn.buf.subarray(conn.start, i));
       conn.start = i + 4;
       return parseHead(text);
     }
@@ -564,6 +564,23 @@ async function readHead(conn: Connection): Promise<Head> {
     from = conn.start + Math.max(0, scanned - 3);
   }
 }
+
+/**
+ * The head as text, one character per byte (header values are bytes: a non-ASCII value must come
+ * out as the ByteString `Headers` accepts, as fetch gives it). UTF-8 decoding is the fast path and
+ * equals the byte mapping for ASCII, the common case.
+ */
+function decodeHead(bytes: Uint8Array): string {
+  const text = decoder.decode(bytes);
+  if (!NON_ASCII_TEXT.test(text)) return text;
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 4096) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return out;
+}
+
+const NON_ASCII_TEXT = /[^\x00-\x7f]/;
 
 function parseHead(text: string): Head {
   const lines = text.split("\r\n");

@@ -436,3 +436,19 @@ Deno.test("http1: an answer sent before the server read a large body (413, then 
     listener.close();
   }
 });
+
+Deno.test("http1: non-ASCII header bytes arrive as a ByteString (one character per byte), as fetch gives them", async () => {
+  const head = enc.encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nx-ratelimit-note: caf");
+  const bytes = new Uint8Array([...head, 0xe9, 0x80, ...enc.encode("\r\n\r\n{}")]);
+  await using srv = scripted(() => ({ reply: bytes }));
+  const pool = new Http1Pool(srv.url);
+  try {
+    const res = await pool.request(req());
+    const value = res.headers.find(([n]) => n === "x-ratelimit-note")![1];
+    assert.equal(value, "caf\u00e9\u0080");
+    assert.equal(new Headers(res.headers).get("x-ratelimit-note"), value);
+    assert.equal(await text(res.body), "{}");
+  } finally {
+    pool.close();
+  }
+});
