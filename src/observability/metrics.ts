@@ -31,21 +31,35 @@ abstract class Metric {
     readonly labelNames: readonly string[],
   ) {}
   abstract render(): string;
-  /** Rendered label keys by their raw values (the hot path renders each series once). */
-  #keys = new Map<string, string>();
+  /**
+   * Rendered label keys in a tree of maps, one level per label value (the hot path renders each
+   * series once and then only looks its values up: no string built per call).
+   */
+  #keys = new Map<string, unknown>();
+  #cached = 0;
   protected key(labels?: Labels): string {
     const names = this.labelNames;
     if (names.length === 0) return "";
-    let raw = "";
-    for (let i = 0; i < names.length; i++) {
+    let level = this.#keys;
+    const last = names.length - 1;
+    for (let i = 0; i < last; i++) {
       const v = labels?.[names[i]] ?? "";
-      if (v.includes("\u0001")) return labelKey(names, names.map((n) => labels?.[n] ?? ""));
-      raw += i === 0 ? v : "\u0001" + v;
+      let next = level.get(v) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        if (this.#cached >= 4 * MAX_SERIES) return labelKey(names, names.map((n) => labels?.[n] ?? ""));
+        next = new Map();
+        level.set(v, next);
+      }
+      level = next;
     }
-    let k = this.#keys.get(raw);
+    const v = labels?.[names[last]] ?? "";
+    let k = level.get(v) as string | undefined;
     if (k === undefined) {
       k = labelKey(names, names.map((n) => labels?.[n] ?? ""));
-      if (this.#keys.size < 4 * MAX_SERIES) this.#keys.set(raw, k);
+      if (this.#cached < 4 * MAX_SERIES) {
+        level.set(v, k);
+        this.#cached++;
+      }
     }
     return k;
   }

@@ -172,8 +172,9 @@ class Chain implements CompiledChain {
     let verdict: Verdict = "allow";
     let reasonCode: string | null = null;
     let changed = false;
+    // One clock read per policy: each policy's latency runs from the previous one's end.
+    let started = performance.now();
     for (const p of policies) {
-      const started = performance.now();
       let d: PolicyDecision;
       let error: string | undefined;
       try {
@@ -189,14 +190,16 @@ class Chain implements CompiledChain {
           }
           : { verdict: "allow", reasonCode: "policy_error", findings: {} };
       }
+      const ended = performance.now();
       const result: PolicyResult = {
         policy: p.kind,
         phase,
         verdict: d.verdict,
         reason_code: d.reasonCode,
-        latency_us: Math.round((performance.now() - started) * 1000),
+        latency_us: Math.round((ended - started) * 1000),
         findings: d.findings,
       };
+      started = ended;
       if (error !== undefined) result.error = error;
       results.push(result);
       if (d.routing) mergeRouting(routing, d.routing);
