@@ -89,10 +89,13 @@ const streamPrompt = new TextEncoder().encode(JSON.stringify({
   model: "gpt-4o-mini-stream",
   stream: true,
 }));
-const info = {
-  remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
-  completed: new Promise<void>(() => {}),
-} as Deno.ServeHandlerInfo<Deno.NetAddr>;
+/** Per request, like the server's: a shared never-settling `completed` would collect every request's handler. */
+function info(): Deno.ServeHandlerInfo<Deno.NetAddr> {
+  return {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 },
+    completed: new Promise<void>(() => {}),
+  } as Deno.ServeHandlerInfo<Deno.NetAddr>;
+}
 
 function request(body: Uint8Array<ArrayBuffer>): Request {
   return new Request("http://127.0.0.1:8080/v1/chat/completions", {
@@ -112,7 +115,7 @@ if (base) {
 }
 
 async function once(g: Gateway, body: Uint8Array<ArrayBuffer>): Promise<void> {
-  const res = await g.handle(request(body), info);
+  const res = await g.handle(request(body), info());
   if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
   await res.bytes();
 }
