@@ -156,79 +156,22 @@ export async function upstreamFetch(
   body: BodyInit,
   options: UpstreamFetchOptions,
 ): Promise<Response> {
-  const { targetId, timeoutMs, signal } = options;
+  const { signal } = options;
   if (signal.aborted) throw signal.reason;
-  let stop: () => void;
-  let send: () => Promise<Answer>;
-  if (options.agent) {
-    const { pool, path } = options.agent.route(url);
-    const exchange = new Http1Exchange();
-    stop = () => exchange.abort();
-    send = async () => {
-      const res = await pool.request({
-        method: "POST",
-        path,
-        headers: headerPairs(headers),
-        body: body as Uint8Array | string,
-        bufferLimit: MAX_BUFFERED_BODY_BYTES,
-        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      }, exchange);
-      const kept: [string, string][] = [];
-      for (const pair of res.headers) if (keepResponseHeader(pair[0])) kept.push(pair);
-      return { status: res.status, statusText: res.statusText, headers: kept, body: res.body };
-    };
-  } else {
-    const controller = new AbortController();
-    stop = () =>
-      controller.abort(new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs)));
-    send = async () => {
-      const res = await fetch(url, {
-        method: "POST",
-        headers,
-        body,
-        signal: controller.signal,
-        ...(options.client ? { client: options.client } : {}),
-      });
-      const answer = {
-        status: res.status,
-        statusText: res.statusText,
-        headers: responseHeaderPairs(res.headers),
-      };
-      if (!res.body) return { ...answer, body: null };
-      // Fast path: a small non-SSE body is read whole with Deno's native reader (a JS stream wrapper
-      // costs ~40% of proxy throughput); the timer still bounds the read.
-      return { ...answer, body: shouldBuffer(res) ? await res.bytes() : res.body };
-    };
-  }
-  const call = new WatchedCall(stop, targetId, timeoutMs);
-  watchdog.add(call);
-  const onClientAbort = () => stop();
-  signal.addEventListener("abort", onClientAbort, { once: true });
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    watchdog.delete(call);
-    signal.removeEventListener("abort", onClientAbort);
-  };
-  const failure = (err: unknown, what: string): unknown => {
-    if (call.timedOut) return new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
-    if (signal.aborted) return signal.reason;
-    return new UpstreamError("connection_error", targetId, `target ${targetId}: ${what}`, {
-      cause: safeCause(err),
-    });
-  };
-
+  // One object per call carries the deadline, the client-abort listener and the cleanup (no closures).
+  const call = new UpstreamCall(options);
   let answer: Answer;
   try {
-    answer = await send();
+    answer = options.agent
+      ? await call.viaAgent(options.agent, url, headers, body)
+      : await call.viaFetch(url, headers, body);
   } catch (err) {
-    cleanup();
-    throw failure(err, "could not be reached");
+    call.cleanup();
+    throw call.failure(err, "could not be reached");
   }
   const init = { status: answer.status, statusText: answer.statusText, headers: answer.headers };
   if (answer.body === null || answer.body instanceof Uint8Array) {
-    cleanup();
+    call.cleanup();
     const out = new Response(answer.body as Uint8Array<ArrayBuffer> | null, init);
     if (answer.body) BUFFERED.set(out, answer.body);
     return out;
@@ -241,12 +184,12 @@ export async function upstreamFetch(
       try {
         r = await reader.read();
       } catch (err) {
-        cleanup();
-        c.error(failure(err, "response body failed"));
+        call.cleanup();
+        c.error(call.failure(err, "response body failed"));
         return;
       }
       if (r.done) {
-        cleanup();
+        call.cleanup();
         c.close();
         return;
       }
@@ -254,11 +197,103 @@ export async function upstreamFetch(
       c.enqueue(r.value);
     },
     cancel(reason) {
-      cleanup();
+      call.cleanup();
       return reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
   return new Response(watched, init);
+}
+
+/**
+ * One upstream call: watched by the {@link watchdog} (stopped after an idle gap over `timeoutMs`),
+ * stopped when the client goes away (it is its own abort listener), cleaned up once.
+ */
+class UpstreamCall implements Watched {
+  lastActivity: number = performance.now();
+  timedOut = false;
+  readonly timeoutMs: number;
+  #exchange: Http1Exchange | undefined;
+  #controller: AbortController | undefined;
+  #cleaned = false;
+
+  constructor(readonly options: UpstreamFetchOptions) {
+    this.timeoutMs = options.timeoutMs;
+    watchdog.add(this);
+    options.signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** The call through kt's HTTP/1.1 client. */
+  async viaAgent(agent: Http1Agent, url: string, headers: HeadersInit, body: BodyInit): Promise<Answer> {
+    const { pool, path } = agent.route(url);
+    this.#exchange = new Http1Exchange();
+    const res = await pool.request({
+      method: "POST",
+      path,
+      headers: headerPairs(headers),
+      body: body as Uint8Array | string,
+      bufferLimit: MAX_BUFFERED_BODY_BYTES,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    }, this.#exchange);
+    const kept: [string, string][] = [];
+    for (const pair of res.headers) if (keepResponseHeader(pair[0])) kept.push(pair);
+    return { status: res.status, statusText: res.statusText, headers: kept, body: res.body };
+  }
+
+  /** The call through `fetch`. */
+  async viaFetch(url: string, headers: HeadersInit, body: BodyInit): Promise<Answer> {
+    this.#controller = new AbortController();
+    const client = this.options.client;
+    const res = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      signal: this.#controller.signal,
+      ...(client ? { client } : {}),
+    });
+    const headerList = responseHeaderPairs(res.headers);
+    // Fast path: a small non-SSE body is read whole with Deno's native reader (a JS stream wrapper
+    // costs ~40% of proxy throughput); the timer still bounds the read.
+    const answerBody = !res.body ? null : shouldBuffer(res) ? await res.bytes() : res.body;
+    return { status: res.status, statusText: res.statusText, headers: headerList, body: answerBody };
+  }
+
+  /** Ends the call in flight (deadline or client gone). */
+  stop(): void {
+    if (this.#exchange) this.#exchange.abort();
+    else {
+      const { targetId, timeoutMs } = this.options;
+      this.#controller?.abort(new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs)));
+    }
+  }
+
+  /** The client went away (`signal`'s abort event). */
+  handleEvent(): void {
+    this.stop();
+  }
+
+  /** {@link Watched.expire}: the idle deadline passed. */
+  expire(): void {
+    this.timedOut = true;
+    this.stop();
+  }
+
+  /** Stops watching; idempotent. */
+  cleanup(): void {
+    if (this.#cleaned) return;
+    this.#cleaned = true;
+    watchdog.delete(this);
+    this.options.signal.removeEventListener("abort", this);
+  }
+
+  /** What a failure means: a timeout, the client's abort reason, or a connection error. */
+  failure(err: unknown, what: string): unknown {
+    const { targetId, timeoutMs, signal } = this.options;
+    if (this.timedOut) return new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
+    if (signal.aborted) return signal.reason;
+    return new UpstreamError("connection_error", targetId, `target ${targetId}: ${what}`, {
+      cause: safeCause(err),
+    });
+  }
 }
 
 /** An upstream answer before it becomes a `Response`: safe headers, and bytes or a stream. */
@@ -289,18 +324,6 @@ const BUFFERED = new WeakMap<Response, Uint8Array>();
  */
 export function bufferedBody(res: Response): Uint8Array | undefined {
   return BUFFERED.get(res);
-}
-
-/** One upstream call under the {@link watchdog}: stopped after an idle gap over `timeoutMs`. */
-class WatchedCall implements Watched {
-  lastActivity = performance.now();
-  timedOut = false;
-  constructor(readonly stop: () => void, readonly targetId: string, readonly timeoutMs: number) {}
-
-  expire(): void {
-    this.timedOut = true;
-    this.stop();
-  }
 }
 
 function timeoutMessage(targetId: string, ms: number): string {
