@@ -580,7 +580,7 @@ function decodeHead(bytes: Uint8Array): string {
   return out;
 }
 
-const NON_ASCII_TEXT = /[^\x00-\x7f]/;
+const NON_ASCII_TEXT = /[\u0080-\uffff]/;
 
 function parseHead(text: string): Head {
   const lines = text.split("\r\n");
