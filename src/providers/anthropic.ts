@@ -6,9 +6,16 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderTarget, UpstreamRequest } from "./types.ts";
-import { readText, requestHeaderBuilder, upstreamFetch, withContentType } from "./http.ts";
+import { readText, requestHeaderBuilder, withContentType } from "./http.ts";
 import { joinUrl } from "./openai.ts";
-import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
+import {
+  type AdapterContext,
+  isEventStream,
+  passBody,
+  targetCall,
+  targetFields,
+  withModel,
+} from "./target_base.ts";
 import { anthropicErrorToOpenAI, jsonResponse } from "./translate/common.ts";
 import {
   chatRequestToMessages,
@@ -29,16 +36,8 @@ export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): Provide
   const headersFor = requestHeaderBuilder(cfg.headers, auth, undefined, {
     "anthropic-version": ANTHROPIC_VERSION,
   });
-  const call = (req: UpstreamRequest, body: BodyInit) => {
-    return upstreamFetch(url, headersFor(req.headers), body, {
-      targetId: cfg.id,
-      timeoutMs: cfg.timeout_ms,
-      signal: req.signal,
-      client: ctx.client,
-      agent: ctx.agent,
-      connectTimeoutMs: cfg.connect_timeout_ms,
-    });
-  };
+  const toUpstream = targetCall(cfg, ctx, headersFor);
+  const call = (req: UpstreamRequest, body: BodyInit) => toUpstream(url, req, body);
   return {
     ...targetFields(cfg),
     supports: (api) => api === "messages" || api === "chat",

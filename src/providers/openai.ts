@@ -5,9 +5,16 @@
  * @module
  */
 import type { TargetConfig } from "../config/schema.ts";
-import type { ApiKind, ProviderTarget, UpstreamRequest } from "./types.ts";
-import { readText, requestHeaderBuilder, upstreamFetch, withContentType } from "./http.ts";
-import { type AdapterContext, isEventStream, passBody, targetFields, withModel } from "./target_base.ts";
+import type { ApiKind, ProviderTarget } from "./types.ts";
+import { readText, requestHeaderBuilder, withContentType } from "./http.ts";
+import {
+  type AdapterContext,
+  isEventStream,
+  passBody,
+  targetCall,
+  targetFields,
+  withModel,
+} from "./target_base.ts";
 import { jsonResponse, openAIErrorToAnthropic } from "./translate/common.ts";
 import { parseJson } from "./translate/sse.ts";
 import {
@@ -46,15 +53,7 @@ export function openAIFamilyTarget(
   const model = wire.rewriteModel ? cfg.model : undefined;
   const skipAnthropic = (name: string) => name.startsWith("anthropic-");
   const headersFor = requestHeaderBuilder(cfg.headers, wire.auth, skipAnthropic);
-  const call = (url: string, req: UpstreamRequest, body: BodyInit) =>
-    upstreamFetch(url, headersFor(req.headers), body, {
-      targetId: cfg.id,
-      timeoutMs: cfg.timeout_ms,
-      signal: req.signal,
-      client: ctx.client,
-      agent: ctx.agent,
-      connectTimeoutMs: cfg.connect_timeout_ms,
-    });
+  const call = targetCall(cfg, ctx, headersFor);
 
   return {
     ...fields,

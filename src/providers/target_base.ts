@@ -7,6 +7,7 @@ import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderKind, ProviderTarget, UpstreamRequest } from "./types.ts";
 import type { J } from "./translate/common.ts";
 import type { Http1Agent } from "./http1_client.ts";
+import { type HeaderPairs, upstreamFetch } from "./http.ts";
 
 /** What every adapter factory receives besides the target config. */
 export interface AdapterContext {
@@ -67,4 +68,24 @@ export function unavailableTarget(cfg: TargetConfig, reason: string): ProviderTa
     supports: () => false,
     send: () => Promise.reject(new Error(`target ${cfg.id} is unavailable: ${reason}`)),
   };
+}
+
+/**
+ * The upstream call of one target: `headersFor` builds its request headers, and the target's
+ * timeouts and the snapshot's clients apply. Shared by every HTTP adapter.
+ */
+export function targetCall(
+  cfg: TargetConfig,
+  ctx: AdapterContext,
+  headersFor: (forwarded: UpstreamRequest["headers"]) => HeaderPairs,
+): (url: string, req: UpstreamRequest, body: BodyInit) => Promise<Response> {
+  return (url, req, body) =>
+    upstreamFetch(url, headersFor(req.headers), body, {
+      targetId: cfg.id,
+      timeoutMs: cfg.timeout_ms,
+      signal: req.signal,
+      client: ctx.client,
+      agent: ctx.agent,
+      connectTimeoutMs: cfg.connect_timeout_ms,
+    });
 }
