@@ -6,23 +6,22 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderTarget, UpstreamRequest } from "./types.ts";
-import { readText, requestHeaderBuilder, withContentType } from "./http.ts";
+import { requestHeaderBuilder } from "./http.ts";
 import { joinUrl } from "./openai.ts";
 import {
   type AdapterContext,
-  isEventStream,
   passBody,
   targetCall,
   targetFields,
+  translatedAnswer,
   withModel,
 } from "./target_base.ts";
-import { anthropicErrorToOpenAI, jsonResponse } from "./translate/common.ts";
+import { anthropicErrorToOpenAI } from "./translate/common.ts";
 import {
   chatRequestToMessages,
   messagesResponseToChat,
   messagesStreamToChat,
 } from "./translate/chat_to_messages.ts";
-import { parseJson } from "./translate/sse.ts";
 
 /** Default Anthropic base URL. */
 export const ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1";
@@ -42,36 +41,18 @@ export function anthropicTarget(cfg: TargetConfig, ctx: AdapterContext): Provide
     ...targetFields(cfg),
     supports: (api) => api === "messages" || api === "chat",
     async send(req) {
-      if (req.api === "messages") {
-        const res = await call(req, passBody(req, cfg.model));
-        return res;
-      }
+      if (req.api === "messages") return call(req, passBody(req, cfg.model));
       if (req.api !== "chat") throw new Error(`target ${cfg.id} does not serve ${req.api}`);
       const body = withModel(chatRequestToMessages(req.body), cfg.model);
       const res = await call(req, JSON.stringify(body));
       const clientModel = String(req.body.model ?? cfg.model ?? "");
-      if (!res.ok) {
-        const text = await readText(res);
-        return jsonResponse(
-          anthropicErrorToOpenAI(parseJson(text), res.status),
-          res.status,
-          res.headers,
-        );
-      }
-      if (isEventStream(res) && res.body) {
-        const includeUsage =
-          (req.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-        return new Response(res.body.pipeThrough(messagesStreamToChat(clientModel, includeUsage)), {
-          status: res.status,
-          headers: withContentType(res.headers, "text/event-stream"),
-        });
-      }
-      const msg = parseJson(await res.text()) ?? {};
-      return jsonResponse(
-        messagesResponseToChat(msg as Record<string, unknown>, clientModel),
-        res.status,
-        res.headers,
-      );
+      const includeUsage =
+        (req.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+      return translatedAnswer(res, {
+        error: anthropicErrorToOpenAI,
+        stream: () => messagesStreamToChat(clientModel, includeUsage),
+        json: (msg) => messagesResponseToChat(msg, clientModel),
+      });
     },
   };
 }

@@ -6,17 +6,16 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ApiKind, ProviderTarget } from "./types.ts";
-import { readText, requestHeaderBuilder, withContentType } from "./http.ts";
+import { requestHeaderBuilder } from "./http.ts";
 import {
   type AdapterContext,
-  isEventStream,
   passBody,
   targetCall,
   targetFields,
+  translatedAnswer,
   withModel,
 } from "./target_base.ts";
-import { jsonResponse, openAIErrorToAnthropic } from "./translate/common.ts";
-import { parseJson } from "./translate/sse.ts";
+import { openAIErrorToAnthropic } from "./translate/common.ts";
 import {
   chatResponseToMessages,
   chatStreamToMessages,
@@ -71,26 +70,11 @@ export function openAIFamilyTarget(
       const chatBody = withModel(messagesRequestToChat(req.body), model);
       const res = await call(wire.urlFor("chat")!, req, JSON.stringify(chatBody));
       const clientModel = String(req.body.model ?? cfg.model ?? "");
-      if (!res.ok) {
-        const text = await readText(res);
-        return jsonResponse(
-          openAIErrorToAnthropic(parseJson(text), res.status),
-          res.status,
-          res.headers,
-        );
-      }
-      if (isEventStream(res) && res.body) {
-        return new Response(res.body.pipeThrough(chatStreamToMessages(clientModel)), {
-          status: res.status,
-          headers: withContentType(res.headers, "text/event-stream"),
-        });
-      }
-      const chat = parseJson(await res.text());
-      return jsonResponse(
-        chatResponseToMessages((chat ?? {}) as Record<string, unknown>, clientModel),
-        res.status,
-        res.headers,
-      );
+      return translatedAnswer(res, {
+        error: openAIErrorToAnthropic,
+        stream: () => chatStreamToMessages(clientModel),
+        json: (chat) => chatResponseToMessages(chat, clientModel),
+      });
     },
   };
 }

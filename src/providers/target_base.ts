@@ -5,9 +5,10 @@
  */
 import type { TargetConfig } from "../config/schema.ts";
 import type { ProviderKind, ProviderTarget, UpstreamRequest } from "./types.ts";
-import type { J } from "./translate/common.ts";
+import { type J, jsonResponse } from "./translate/common.ts";
+import { parseJson } from "./translate/sse.ts";
 import type { Http1Agent } from "./http1_client.ts";
-import { type HeaderPairs, upstreamFetch } from "./http.ts";
+import { type HeaderPairs, readText, upstreamFetch, withContentType } from "./http.ts";
 
 /** What every adapter factory receives besides the target config. */
 export interface AdapterContext {
@@ -88,4 +89,29 @@ export function targetCall(
       agent: ctx.agent,
       connectTimeoutMs: cfg.connect_timeout_ms,
     });
+}
+
+/** How an adapter turns a provider answer in the other API into the client's API. */
+export interface AnswerTranslation {
+  /** A provider error body (already parsed, undefined when not JSON) as the client API's error. */
+  error(body: unknown, status: number): unknown;
+  /** The provider's SSE stream as the client API's SSE stream. */
+  stream(): TransformStream<Uint8Array, Uint8Array>;
+  /** A complete provider answer as the client API's answer. */
+  json(body: Record<string, unknown>): unknown;
+}
+
+/** Translates a provider answer (error, SSE stream or JSON) with `t`; the status stays. */
+export async function translatedAnswer(res: Response, t: AnswerTranslation): Promise<Response> {
+  if (!res.ok) {
+    return jsonResponse(t.error(parseJson(await readText(res)), res.status), res.status, res.headers);
+  }
+  if (isEventStream(res) && res.body) {
+    return new Response(res.body.pipeThrough(t.stream()), {
+      status: res.status,
+      headers: withContentType(res.headers, "text/event-stream"),
+    });
+  }
+  const body = parseJson(await res.text()) ?? {};
+  return jsonResponse(t.json(body as Record<string, unknown>), res.status, res.headers);
 }
