@@ -5,7 +5,15 @@
  * @module
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import { assistantBlocks, contentText, type J, nowSeconds, randomId, toFinishReason } from "./common.ts";
+import {
+  assistantBlocks,
+  assistantMessage,
+  contentText,
+  type J,
+  nowSeconds,
+  randomId,
+  toFinishReason,
+} from "./common.ts";
 import { parseJson, type SseEmitter, sseTransform } from "./sse.ts";
 
 /** Default `max_tokens` when the chat request sets none (Anthropic requires it). */
@@ -124,24 +132,9 @@ function chatUsage(u: J | undefined): J {
 
 /** Translates an Anthropic Messages response body into an OpenAI chat completion. */
 export function messagesResponseToChat(msg: J, fallbackModel: string): J {
-  let text = "";
-  const toolCalls: J[] = [];
-  for (const b of (Array.isArray(msg.content) ? msg.content : []) as J[]) {
-    if (b?.type === "text") text += b.text ?? "";
-    else if (b?.type === "tool_use") {
-      toolCalls.push({
-        id: b.id,
-        type: "function",
-        function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
-      });
-    }
-  }
-  const message: J = {
-    role: "assistant",
-    content: text === "" && toolCalls.length ? null : text,
-    refusal: null,
-  };
-  if (toolCalls.length) message.tool_calls = toolCalls;
+  const { role, content, tool_calls } = assistantMessage(msg.content);
+  const message: J = { role, content, refusal: null };
+  if (tool_calls) message.tool_calls = tool_calls;
   return {
     id: `chatcmpl-${String(msg.id ?? randomId()).replace(/^msg_/, "")}`,
     object: "chat.completion",

@@ -53,6 +53,28 @@ export function assistantBlocks(content: unknown, toolCalls: unknown): { text: s
   return { text, blocks };
 }
 
+/**
+ * The reverse of {@link assistantBlocks}: Anthropic content blocks as an OpenAI assistant message
+ * (`content` null when there are only tool calls; `tool_calls` with the input as JSON arguments).
+ */
+export function assistantMessage(blocks: unknown): J {
+  let text = "";
+  const toolCalls: J[] = [];
+  for (const b of (Array.isArray(blocks) ? blocks : []) as J[]) {
+    if (b?.type === "text") text += b.text ?? "";
+    else if (b?.type === "tool_use") {
+      toolCalls.push({
+        id: b.id,
+        type: "function",
+        function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
+      });
+    }
+  }
+  const message: J = { role: "assistant", content: text === "" && toolCalls.length ? null : text };
+  if (toolCalls.length) message.tool_calls = toolCalls;
+  return message;
+}
+
 /** A random id suffix. */
 export function randomId(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 24);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { EventSourceMessage } from "eventsource-parser";
-import { assistantBlocks, contentText, type J, randomId, toStopReason } from "./common.ts";
+import { assistantBlocks, assistantMessage, contentText, type J, randomId, toStopReason } from "./common.ts";
 import { parseJson, type SseEmitter, sseTransform } from "./sse.ts";
 
 /** Anthropic content block → OpenAI user content part. */
@@ -38,21 +38,7 @@ export function messagesRequestToChat(body: J): J {
     }
     const blocks = (Array.isArray(m?.content) ? m.content : []) as J[];
     if (m?.role === "assistant") {
-      let text = "";
-      const toolCalls: J[] = [];
-      for (const b of blocks) {
-        if (b?.type === "text") text += b.text ?? "";
-        else if (b?.type === "tool_use") {
-          toolCalls.push({
-            id: b.id,
-            type: "function",
-            function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
-          });
-        }
-      }
-      const msg: J = { role: "assistant", content: text === "" && toolCalls.length ? null : text };
-      if (toolCalls.length) msg.tool_calls = toolCalls;
-      messages.push(msg);
+      messages.push(assistantMessage(blocks));
     } else {
       const parts: J[] = [];
       for (const b of blocks) {
