@@ -112,22 +112,13 @@ function keepResponseHeader(name: string): boolean {
     name.startsWith("x-ratelimit-") || name.startsWith("anthropic-ratelimit-");
 }
 
-/** Copies the safe subset of upstream response headers (content-type, retry-after, rate-limit info). */
-export function responseHeaders(upstream: Headers, contentType?: string): Headers {
-  const h = new Headers();
-  upstream.forEach((value, name) => {
-    if (keepResponseHeader(name)) h.set(name, value);
-  });
-  if (contentType) h.set("content-type", contentType);
-  return h;
-}
-
-/** {@link responseHeaders} as name/value pairs (no `Headers` object in between). */
-function responseHeaderPairs(upstream: Headers): [string, string][] {
+/**
+ * The safe subset of upstream response headers (content-type, retry-after, rate-limit info) as
+ * name/value pairs; `upstream` is a `Headers` (fetch) or the HTTP/1.1 client's pairs.
+ */
+function responseHeaderPairs(upstream: Iterable<[string, string]>): [string, string][] {
   const out: [string, string][] = [];
-  upstream.forEach((value, name) => {
-    if (keepResponseHeader(name)) out.push([name, value]);
-  });
+  for (const pair of upstream) if (keepResponseHeader(pair[0])) out.push(pair);
   return out;
 }
 
@@ -140,7 +131,7 @@ export function withContentType(headers: Headers, contentType: string): Headers 
 
 /**
  * POSTs to an upstream. Resolves with a response carrying only the safe response headers
- * ({@link responseHeaders}) and whose body is bounded by `timeoutMs`:
+ * ({@link responseHeaderPairs}) and whose body is bounded by `timeoutMs`:
  * a non-SSE body with a `content-length` up to {@link MAX_BUFFERED_BODY_BYTES} is read whole before
  * resolving (within `timeoutMs` after the headers; reachable without a stream via {@link bufferedBody});
  * any other body streams through a watcher that errors it with `UpstreamError("timeout")` after an idle
@@ -152,7 +143,7 @@ export function withContentType(headers: Headers, contentType: string): Headers 
  */
 export async function upstreamFetch(
   url: string,
-  headers: HeadersInit,
+  headers: HeaderPairs,
   body: BodyInit,
   options: UpstreamFetchOptions,
 ): Promise<Response> {
@@ -223,24 +214,23 @@ class UpstreamCall implements Watched {
   }
 
   /** The call through kt's HTTP/1.1 client. */
-  async viaAgent(agent: Http1Agent, url: string, headers: HeadersInit, body: BodyInit): Promise<Answer> {
+  async viaAgent(agent: Http1Agent, url: string, headers: HeaderPairs, body: BodyInit): Promise<Answer> {
     const { pool, path } = agent.route(url);
     this.#exchange = new Http1Exchange();
     const res = await pool.request({
       method: "POST",
       path,
-      headers: headerPairs(headers),
+      headers,
       body: body as Uint8Array | string,
       bufferLimit: MAX_BUFFERED_BODY_BYTES,
       connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     }, this.#exchange);
-    const kept: [string, string][] = [];
-    for (const pair of res.headers) if (keepResponseHeader(pair[0])) kept.push(pair);
+    const kept = responseHeaderPairs(res.headers);
     return { status: res.status, statusText: res.statusText, headers: kept, body: res.body };
   }
 
   /** The call through `fetch`. */
-  async viaFetch(url: string, headers: HeadersInit, body: BodyInit): Promise<Answer> {
+  async viaFetch(url: string, headers: HeaderPairs, body: BodyInit): Promise<Answer> {
     this.#controller = new AbortController();
     const client = this.options.client;
     const res = await fetch(url, {
@@ -306,13 +296,6 @@ interface Answer {
 
 /** Default bound on connecting when the caller gives none (the config default of `connect_timeout_ms`). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-
-function headerPairs(headers: HeadersInit): readonly (readonly [string, string])[] {
-  if (Array.isArray(headers)) return headers as [string, string][];
-  const out: [string, string][] = [];
-  new Headers(headers).forEach((value, name) => out.push([name, value]));
-  return out;
-}
 
 const BUFFERED = new WeakMap<Response, Uint8Array>();
 
