@@ -199,21 +199,32 @@ export class Connection {
     return out;
   }
 
-  /** Reads one CRLF-terminated line (without the CRLF). */
-  async line(): Promise<string> {
+  /**
+   * Reads up to the next CRLF (`blankLine`: CRLF CRLF, the end of a head) and returns the bytes
+   * before it, consumed; a view valid until the next read. More than `max` bytes without one is an
+   * invalid answer (`tooLong`).
+   */
+  async upTo(blankLine: boolean, max: number, tooLong: string): Promise<Uint8Array> {
+    const sep = blankLine ? 4 : 2;
     let from = this.start;
     while (true) {
-      const i = indexOfCrlf(this.buf, from, this.end);
+      const i = indexOfCrlf(this.buf, from, this.end, blankLine);
       if (i >= 0) {
-        const text = decoder.decode(this.buf.subarray(this.start, i));
-        this.start = i + 2;
-        return text;
+        if (i - this.start > max) throw invalid(tooLong);
+        const bytes = this.buf.subarray(this.start, i);
+        this.start = i + sep;
+        return bytes;
       }
-      if (this.end - this.start > MAX_LINE_BYTES) throw invalid("a chunk line is too long");
+      if (this.end - this.start > max) throw invalid(tooLong);
       const scanned = this.end - this.start;
       if (!(await this.fill())) throw closedEarly();
-      from = this.start + Math.max(0, scanned - 1);
+      from = this.start + Math.max(0, scanned - (sep - 1));
     }
+  }
+
+  /** Reads one CRLF-terminated line of a chunked body (without the CRLF). */
+  async line(): Promise<string> {
+    return decoder.decode(await this.upTo(false, MAX_LINE_BYTES, "a chunk line is too long"));
   }
 
   async writeAll(bytes: Uint8Array): Promise<void> {
@@ -549,20 +560,8 @@ async function writeOrEarlyAnswer(conn: Connection, bytes: Uint8Array): Promise<
 }
 
 async function readHead(conn: Connection): Promise<Head> {
-  let from = conn.start;
-  while (true) {
-    const i = indexOfHeadEnd(conn.buf, from, conn.end);
-    if (i >= 0) {
-      if (i - conn.start > MAX_HEAD_BYTES) throw invalid("the response head is larger than 64 KiB");
-      const text = decodeHead(conn.buf.subarray(conn.start, i));
-      conn.start = i + 4;
-      return parseHead(text);
-    }
-    if (conn.end - conn.start > MAX_HEAD_BYTES) throw invalid("the response head is larger than 64 KiB");
-    const scanned = conn.end - conn.start;
-    if (!(await conn.fill())) throw closedEarly();
-    from = conn.start + Math.max(0, scanned - 3);
-  }
+  const bytes = await conn.upTo(true, MAX_HEAD_BYTES, "the response head is larger than 64 KiB");
+  return parseHead(decodeHead(bytes));
 }
 
 /**
@@ -715,24 +714,13 @@ function chunkedReader(conn: Connection): () => Promise<Uint8Array | null> {
   };
 }
 
-function indexOfHeadEnd(buf: Uint8Array, from: number, end: number): number {
-  let i = from;
-  while (true) {
-    i = buf.indexOf(13, i);
-    if (i < 0 || i + 3 >= end) return -1;
-    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-    i++;
+/** Index of the next CRLF (`blankLine`: CRLF CRLF) in `buf[from, end)`, or -1. */
+function indexOfCrlf(buf: Uint8Array, from: number, end: number, blankLine: boolean): number {
+  const last = end - (blankLine ? 4 : 2);
+  for (let i = from; (i = buf.indexOf(13, i)) >= 0 && i <= last; i++) {
+    if (buf[i + 1] === 10 && (!blankLine || (buf[i + 2] === 13 && buf[i + 3] === 10))) return i;
   }
-}
-
-function indexOfCrlf(buf: Uint8Array, from: number, end: number): number {
-  let i = from;
-  while (true) {
-    i = buf.indexOf(13, i);
-    if (i < 0 || i + 1 >= end) return -1;
-    if (buf[i + 1] === 10) return i;
-    i++;
-  }
+  return -1;
 }
 
 function isClosedError(err: unknown): boolean {
