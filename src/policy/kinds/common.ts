@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { checkUserPattern } from "../safe_regex.ts";
+import { checkUserPattern, compileUserPattern, scanRegExp } from "../safe_regex.ts";
 import type {
   Phase,
   PolicyKindDefinition,
@@ -183,6 +183,25 @@ export function namedPatterns(entries: readonly z.infer<typeof customPatternSche
       ? { name: `pattern_${i + 1}`, pattern: e, caseInsensitive: false }
       : { name: e.name, pattern: e.pattern, caseInsensitive: e.case_insensitive }
   );
+}
+
+/**
+ * Compiles `detect_patterns` entries into a scanner that appends every match to `found` as a span named
+ * after its pattern; undefined when there are no entries.
+ */
+export function detectPatternScanner(
+  entries: readonly z.infer<typeof customPatternSchema>[],
+): ((text: string, found: Span[]) => void) | undefined {
+  if (entries.length === 0) return undefined;
+  const patterns = namedPatterns(entries).map((p) => ({
+    name: p.name,
+    re: compileUserPattern(p.pattern, p.caseInsensitive),
+  }));
+  return (text, found) => {
+    for (const p of patterns) {
+      scanRegExp(p.re, text, (start, end) => found.push({ start, end, entity: p.name }));
+    }
+  };
 }
 
 /**

@@ -13,8 +13,8 @@ import {
   allowDecision,
   customPatternSchema,
   detectPatternIssues,
+  detectPatternScanner,
   type EvalInput,
-  namedPatterns,
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
@@ -22,7 +22,6 @@ import {
   type Span,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
-import { compileUserPattern, scanRegExp } from "../safe_regex.ts";
 
 /** Schema of `policy.dlp-filter`. */
 export const dlpFilterSchema = z.strictObject({
@@ -61,15 +60,10 @@ export const dlpFilter: PolicyKindModule = {
         minFuzzyLength: cfg.fuzzy_matching.min_term_length,
       },
     );
-    const custom = namedPatterns(cfg.detect_patterns).map((p) => ({
-      name: p.name,
-      re: compileUserPattern(p.pattern, p.caseInsensitive),
-    }));
+    const custom = detectPatternScanner(cfg.detect_patterns);
     const spans = (text: string): Span[] => {
       const found = terms.find(text);
-      for (const c of custom) {
-        scanRegExp(c.re, text, (start, end) => found.push({ start, end, entity: c.name }));
-      }
+      custom?.(text, found);
       return normalizeSpans(found);
     };
     return {

@@ -11,8 +11,8 @@ import {
   allowDecision,
   customPatternSchema,
   detectPatternIssues,
+  detectPatternScanner,
   type EvalInput,
-  namedPatterns,
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
@@ -20,7 +20,6 @@ import {
   type Span,
 } from "./common.ts";
 import { PII_ENTITIES, scanPii } from "./pii_scanner.ts";
-import { compileUserPattern, scanRegExp } from "../safe_regex.ts";
 import type { RequestPolicyState } from "../types.ts";
 
 const ENTITY_NAMES = [...PII_ENTITIES, "ip_address"] as const;
@@ -89,19 +88,14 @@ export const piiDetector: PolicyKindModule = {
       entities.add("ipv6");
     }
     const scanOpts = { entities, healthcare: cfg.healthcare_mode };
-    const custom = namedPatterns(cfg.detect_patterns).map((p) => ({
-      name: p.name,
-      re: compileUserPattern(p.pattern, p.caseInsensitive),
-    }));
+    const custom = detectPatternScanner(cfg.detect_patterns);
     const format = cfg.redaction.marker_format;
     const restore = cfg.redaction.restore;
 
     const spans = (text: string): Span[] => {
       const found = scanPii(text, scanOpts);
-      if (custom.length === 0) return found;
-      for (const c of custom) {
-        scanRegExp(c.re, text, (start, end) => found.push({ start, end, entity: c.name }));
-      }
+      if (!custom) return found;
+      custom(text, found);
       return normalizeSpans(found);
     };
 
