@@ -227,6 +227,30 @@ export function scanSegments(
   return { findings, segments: out };
 }
 
+/**
+ * The decision of a kind that acts on found spans (pii-detector, dlp-filter): scans the segments
+ * ({@link scanSegments}) and allows when nothing is found; otherwise redacts with `redact`, or — when
+ * `redact` is undefined (block mode) — blocks with `blockMessage(subject, entities)`, where `subject` is
+ * "The request" or "The response".
+ */
+export function spanDecision(
+  input: EvalInput,
+  spans: (text: string) => Span[],
+  redact: ((span: Span, original: string) => string) | undefined,
+  reasonCode: string,
+  blockMessage: (subject: string, entities: string[]) => string,
+): PolicyDecision {
+  const segs = input.segments;
+  const { findings, segments } = scanSegments(segs, spans, redact);
+  const entities = Object.keys(findings);
+  if (entities.length === 0) return allowDecision();
+  if (!redact) {
+    const subject = input.phase === "input" ? "The request" : "The response";
+    return { verdict: "block", reasonCode, findings, message: blockMessage(subject, entities) };
+  }
+  return { verdict: "redact", reasonCode, findings, segments: segments ?? segs };
+}
+
 /** A lint problem of a policy block, relative to the block. */
 export interface BlockIssue {
   path: string;

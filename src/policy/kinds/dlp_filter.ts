@@ -10,7 +10,6 @@
  */
 import { z } from "zod";
 import {
-  allowDecision,
   customPatternSchema,
   detectPatternIssues,
   detectPatternScanner,
@@ -18,8 +17,8 @@ import {
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
-  scanSegments,
   type Span,
+  spanDecision,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
 
@@ -41,6 +40,10 @@ export const dlpFilterSchema = z.strictObject({
 /** A validated `policy.dlp-filter` block. */
 export type DlpFilterConfig = z.infer<typeof dlpFilterSchema>;
 
+function blockMessage(subject: string): string {
+  return `${subject} contains restricted content (data-loss-prevention policy).`;
+}
+
 /** The dlp-filter kind. */
 export const dlpFilter: PolicyKindModule = {
   definition: {
@@ -61,6 +64,7 @@ export const dlpFilter: PolicyKindModule = {
       },
     );
     const custom = detectPatternScanner(cfg.detect_patterns);
+    const redact = cfg.action === "block" ? undefined : () => cfg.marker;
     const spans = (text: string): Span[] => {
       const found = terms.find(text);
       custom?.(text, found);
@@ -74,24 +78,13 @@ export const dlpFilter: PolicyKindModule = {
       textOnly: true,
       spans,
       evaluate(input: EvalInput): PolicyDecision {
-        const segs = input.segments;
-        const { findings, segments } = scanSegments(
-          segs,
+        return spanDecision(
+          input,
           spans,
-          cfg.action === "block" ? undefined : () => cfg.marker,
+          redact,
+          "dlp_violation",
+          blockMessage,
         );
-        if (Object.keys(findings).length === 0) return allowDecision();
-        if (cfg.action === "block") {
-          return {
-            verdict: "block",
-            reasonCode: "dlp_violation",
-            findings,
-            message: `${
-              input.phase === "input" ? "The request" : "The response"
-            } contains restricted content (data-loss-prevention policy).`,
-          };
-        }
-        return { verdict: "redact", reasonCode: "dlp_violation", findings, segments: segments ?? segs };
       },
     };
   },

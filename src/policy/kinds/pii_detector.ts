@@ -8,7 +8,6 @@
  */
 import { z } from "zod";
 import {
-  allowDecision,
   customPatternSchema,
   detectPatternIssues,
   detectPatternScanner,
@@ -16,8 +15,8 @@ import {
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
-  scanSegments,
   type Span,
+  spanDecision,
 } from "./common.ts";
 import { PII_ENTITIES, scanPii } from "./pii_scanner.ts";
 import type { RequestPolicyState } from "../types.ts";
@@ -70,6 +69,10 @@ function placeholder(state: RequestPolicyState, entity: string, original: string
   return p;
 }
 
+function blockMessage(subject: string, entities: string[]): string {
+  return `${subject} contains personal data (${entities.join(", ")}); remove it and retry.`;
+}
+
 /** The pii-detector kind. */
 export const piiDetector: PolicyKindModule = {
   definition: {
@@ -114,25 +117,13 @@ export const piiDetector: PolicyKindModule = {
       textOnly: true,
       spans,
       evaluate(input: EvalInput): PolicyDecision {
-        const segs = input.segments;
-        const { findings, segments } = scanSegments(
-          segs,
+        return spanDecision(
+          input,
           spans,
           cfg.action === "block" ? undefined : (s, original) => marker(input.state, input.phase, s, original),
+          "pii_detected",
+          blockMessage,
         );
-        const kinds = Object.keys(findings);
-        if (kinds.length === 0) return allowDecision();
-        if (cfg.action === "block") {
-          return {
-            verdict: "block",
-            reasonCode: "pii_detected",
-            findings,
-            message: `${input.phase === "input" ? "The request" : "The response"} contains personal data (${
-              kinds.join(", ")
-            }); remove it and retry.`,
-          };
-        }
-        return { verdict: "redact", reasonCode: "pii_detected", findings, segments: segments ?? segs };
       },
     };
   },
