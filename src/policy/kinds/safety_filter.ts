@@ -11,10 +11,10 @@
 import { z } from "zod";
 import {
   allowDecision,
-  count,
   type EvalInput,
   type PolicyDecision,
   type PolicyKindModule,
+  scanSegments,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
 
@@ -153,16 +153,16 @@ export const safetyFilter: PolicyKindModule = {
       for (const term of source) terms.push({ term, entity: name });
     }
     const matcher = new TermMatcher(terms);
+    const spans = (text: string) => matcher.find(text);
     return {
       kind: "safety-filter",
       phases: ["input", "output"],
       inspectsOutput: true,
       checksToolCalls: false,
       textOnly: true,
-      spans: (text: string) => matcher.find(text),
+      spans,
       evaluate(input: EvalInput): PolicyDecision {
-        const findings: Record<string, number> = {};
-        for (const seg of input.segments) for (const s of matcher.find(seg.text)) count(findings, s.entity);
+        const { findings } = scanSegments(input.segments, spans, undefined);
         if (Object.keys(findings).length === 0) return allowDecision();
         if (cfg.action === "log") return { verdict: "allow", reasonCode: "unsafe_content", findings };
         return { verdict: "block", reasonCode: "unsafe_content", findings, message: cfg.message };
