@@ -55,6 +55,20 @@ function nonEmptyArray(v: unknown): boolean {
   return Array.isArray(v) && v.length > 0;
 }
 
+function stringOrList(v: unknown): boolean {
+  return str(v) || Array.isArray(v);
+}
+
+/** User segments of a string-or-list-of-strings field (`prompt`, `input`): keys `field` or `field.<i>`. */
+function stringSegments(value: unknown, field: string): TextSegment[] {
+  const segments: TextSegment[] = [];
+  if (str(value)) segments.push({ key: field, role: "user", text: value });
+  else if (Array.isArray(value)) {
+    value.forEach((p, i) => str(p) && segments.push({ key: `${field}.${i}`, role: "user", text: p }));
+  }
+  return segments;
+}
+
 function checkMessages(body: Json): void {
   const messages = body.messages as unknown[];
   for (let i = 0; i < messages.length; i++) {
@@ -179,16 +193,9 @@ const completions: ApiCodec = {
   api: "completions",
   validate(body) {
     requireField(body, "model", str, "a model name");
-    requireField(body, "prompt", (v) => str(v) || Array.isArray(v), "a string or a list of strings");
+    requireField(body, "prompt", stringOrList, "a string or a list of strings");
   },
-  input(body) {
-    const segments: TextSegment[] = [];
-    if (str(body.prompt)) segments.push({ key: "prompt", role: "user", text: body.prompt });
-    else if (Array.isArray(body.prompt)) {
-      body.prompt.forEach((p, i) => str(p) && segments.push({ key: `prompt.${i}`, role: "user", text: p }));
-    }
-    return { segments, tools: [], toolCalls: [] };
-  },
+  input: (body) => ({ segments: stringSegments(body.prompt, "prompt"), tools: [], toolCalls: [] }),
   output(body) {
     const segments: TextSegment[] = [];
     if (Array.isArray(body.choices)) {
@@ -207,16 +214,9 @@ const embeddings: ApiCodec = {
   api: "embeddings",
   validate(body) {
     requireField(body, "model", str, "a model name");
-    requireField(body, "input", (v) => str(v) || Array.isArray(v), "a string or a list of strings");
+    requireField(body, "input", stringOrList, "a string or a list of strings");
   },
-  input(body) {
-    const segments: TextSegment[] = [];
-    if (str(body.input)) segments.push({ key: "input", role: "user", text: body.input });
-    else if (Array.isArray(body.input)) {
-      body.input.forEach((p, i) => str(p) && segments.push({ key: `input.${i}`, role: "user", text: p }));
-    }
-    return { segments, tools: [], toolCalls: [] };
-  },
+  input: (body) => ({ segments: stringSegments(body.input, "input"), tools: [], toolCalls: [] }),
   output: () => ({ segments: [], tools: [], toolCalls: [] }),
   usage: openaiUsage,
 };
@@ -225,7 +225,7 @@ const responses: ApiCodec = {
   api: "responses",
   validate(body) {
     requireField(body, "model", str, "a model name");
-    requireField(body, "input", (v) => str(v) || Array.isArray(v), "a string or a list of input items");
+    requireField(body, "input", stringOrList, "a string or a list of input items");
   },
   input(body) {
     const segments: TextSegment[] = [];
