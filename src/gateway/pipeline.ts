@@ -163,7 +163,7 @@ export async function handleApiRequest(
     const input = chain.runInput(policyRequest, state);
     x.record(input);
     countPolicies(ctx, input);
-    describeContent(x, chain.audit, content.segments, input.segments);
+    const contentChars = describeContent(x, chain.audit, content.segments, input.segments);
     if (input.verdict === "block") throw blockedInput(input);
     const body: Json = input.changed ? applySegments(json, input.segments, content.segments) : json;
 
@@ -173,7 +173,7 @@ export async function handleApiRequest(
     const reserved = snapshot.limits.reserveTokens(
       req.headers,
       maxTokens,
-      estimateTokens(content.segments) + 256,
+      Math.ceil(contentChars / 4) + 256,
     );
     reservation = reserved instanceof Promise ? await reserved : reserved;
     const routing = input.routing;
@@ -374,12 +374,13 @@ function countPolicies(ctx: GatewayContext, outcome: ChainOutcome): void {
   }
 }
 
+/** Records the request content for the decision event; returns its length in characters. */
 function describeContent(
   x: Exchange,
   audit: { includeContent: "none" | "redacted" },
   original: readonly { text: string }[],
   redacted: readonly { text: string }[],
-): void {
+): number {
   // One update over the joined text (the same digest as one update per segment, fewer native calls),
   // and only when the event is written (`log_all_access: false` skips it for allowed requests).
   let text = "";
@@ -387,6 +388,7 @@ function describeContent(
   x.contentLength = text.length;
   x.contentText = text;
   if (audit.includeContent === "redacted") x.content = redacted.map((s) => s.text).join("\n");
+  return text.length;
 }
 
 function blockedInput(outcome: ChainOutcome): GatewayError {
@@ -525,12 +527,6 @@ async function readUpstreamJson(
 function numberField(json: Json, ...names: string[]): number | undefined {
   for (const n of names) if (typeof json[n] === "number") return json[n] as number;
   return undefined;
-}
-
-function estimateTokens(segments: readonly { text: string }[]): number {
-  let chars = 0;
-  for (const s of segments) chars += s.text.length;
-  return Math.ceil(chars / 4);
 }
 
 function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
