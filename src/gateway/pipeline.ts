@@ -532,10 +532,10 @@ function numberField(json: Json, ...names: string[]): number | undefined {
 function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof RoutingError) {
-    const status = err.code === "upstream_timeout" ? 504 : err.code === "no_target" ? 502 : 502;
+    const timeout = err.code === "upstream_timeout";
     return new GatewayError(
-      status,
-      err.code === "upstream_timeout" ? "upstream_timeout" : "upstream_failed",
+      timeout ? 504 : 502,
+      timeout ? "upstream_timeout" : "upstream_failed",
       scrubSecrets(err.message),
     );
   }
