@@ -280,14 +280,18 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     for (const ev of heldTools) send(ev);
     heldTools.length = 0;
   };
+  /** End of the answer: closes every channel, checks and releases held tool calls; false when blocked. */
+  const closeAll = (): boolean => {
+    for (const key of channels.keys()) if (close(key) === undefined) return false;
+    if (!checkTools()) return false;
+    releaseTools();
+    return true;
+  };
 
   const onEvent = (ev: EventSourceMessage) => {
     if (blocked || finished) return;
     if (ev.data === "[DONE]") {
-      for (const key of channels.keys()) if (close(key) === undefined) return;
-      if (!checkTools()) return;
-      releaseTools();
-      sendEvent(ev.event, ev.data);
+      if (closeAll()) sendEvent(ev.event, ev.data);
       return;
     }
     let json: unknown;
@@ -403,11 +407,7 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
         );
       }
     }
-    if (type === "message_delta" || type === "message_stop") {
-      for (const key of channels.keys()) if (close(key) === undefined) return "drop";
-      if (!checkTools()) return "drop";
-      releaseTools();
-    }
+    if ((type === "message_delta" || type === "message_stop") && !closeAll()) return "drop";
     return "same";
   };
 
@@ -466,9 +466,7 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
         const { done, value } = await reader.read();
         if (blocked || finished) return;
         if (done) {
-          for (const key of channels.keys()) if (close(key) === undefined) return;
-          if (!checkTools()) return;
-          releaseTools();
+          if (!closeAll()) return;
           finish();
           controller.close();
           return;
