@@ -222,21 +222,21 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     }
     return c;
   };
-  const block = (outcome: ChainOutcome) => {
-    blocked = outcome;
-    const err = new GatewayError(
-      409,
-      "output_blocked",
-      outcome.message ?? "the response was blocked by policy",
-      {
-        policy: outcome.policy,
-      },
-    );
+  /** Ends the stream early: an `error` event with `err`, `[DONE]`, and the upstream body cancelled. */
+  const abort = (err: GatewayError, error?: string) => {
     sendEvent("error", JSON.stringify(err.toBody(o.requestId)));
     send("data: [DONE]\n\n");
     reader.cancel().catch(() => {});
-    finish();
+    finish(error);
     ctrl.close();
+  };
+  const block = (outcome: ChainOutcome) => {
+    blocked = outcome;
+    abort(
+      new GatewayError(409, "output_blocked", outcome.message ?? "the response was blocked by policy", {
+        policy: outcome.policy,
+      }),
+    );
   };
   /** Pushes a delta through the channel's guard; returns the text to send, or undefined when blocked. */
   const push = (key: string, text: string): string | undefined => {
@@ -473,16 +473,10 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
         }
         bytes += value.byteLength;
         if (bytes > o.maxBytes) {
-          const err = new GatewayError(
-            502,
-            "upstream_failed",
-            "the response exceeded size_limits.max_response_bytes",
+          abort(
+            new GatewayError(502, "upstream_failed", "the response exceeded size_limits.max_response_bytes"),
+            `response exceeded size_limits.max_response_bytes (${o.maxBytes})`,
           );
-          sendEvent("error", JSON.stringify(err.toBody(o.requestId)));
-          send("data: [DONE]\n\n");
-          reader.cancel().catch(() => {});
-          finish(`response exceeded size_limits.max_response_bytes (${o.maxBytes})`);
-          controller.close();
           return;
         }
         parser.feed(decoder.decode(value, { stream: true }));
