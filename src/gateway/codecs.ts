@@ -39,8 +39,10 @@ export interface ApiCodec {
   usage(body: Json): Usage;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
+/** A JSON object (not an array). */
+export type Obj = Record<string, unknown>;
+/** True for a JSON object (not null, not an array). */
+export const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === "string";
 
 function requireField(body: Json, field: string, check: (v: unknown) => boolean, expected: string): void {

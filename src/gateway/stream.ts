@@ -20,7 +20,7 @@ import type {
   StreamGuard,
   ToolCall,
 } from "../policy/types.ts";
-import type { Usage } from "./codecs.ts";
+import { isObj, type Obj, type Usage } from "./codecs.ts";
 import { GatewayError } from "./errors.ts";
 
 /** How a streamed body ended. */
@@ -185,9 +185,6 @@ export interface GuardOptions {
   requestId: string;
   onDone: (result: StreamResult) => void;
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Governs an SSE body: see the module doc. */
 export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): ReadableStream<Uint8Array> {
