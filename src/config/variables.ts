@@ -5,6 +5,16 @@
  * @module
  */
 
+/**
+ * Stand-ins for `${VAR}` references whose value only the gateway knows, tried
+ * in order until one fits the field it fills (plain text, then a URL), so that
+ * a document can be linted without the gateway's environment.
+ */
+export const VARIABLE_PLACEHOLDERS: readonly string[] = [
+  "kt-variable-placeholder",
+  "https://kt-variable-placeholder.invalid",
+];
+
 const VARIABLE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**

@@ -12,11 +12,10 @@
  */
 import { lintConfig } from "../config/load.ts";
 import type { ConfigIssue } from "../config/errors.ts";
+import { storeRefs } from "../config/store_refs.ts";
+import { VARIABLE_PLACEHOLDERS } from "../config/variables.ts";
 import { policyKindInfo } from "../policy/registry.ts";
 import type { ValidationDetail } from "./errors.ts";
-
-/** Placeholders the control plane substitutes for variables without a default. */
-const PLACEHOLDERS = ["kt-variable-placeholder", "https://kt-variable-placeholder.invalid"];
 
 /** Outcome of {@link validatePushedConfig}. */
 export type PushValidation =
@@ -37,22 +36,6 @@ function detail(issue: ConfigIssue): ValidationDetail {
   return d;
 }
 
-/** Names of every `secret_key_ref: { store: NAME }` in a document. */
-export function collectStoreRefs(value: unknown, into: Set<string> = new Set()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => collectStoreRefs(v, into));
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      if (
-        k === "secret_key_ref" && v && typeof v === "object" &&
-        typeof (v as { store?: unknown }).store === "string"
-      ) {
-        into.add((v as { store: string }).store);
-      } else collectStoreRefs(v, into);
-    }
-  }
-  return into;
-}
-
 /** Lints a pushed config text exactly as a gateway would load it (minus the gateway's environment). */
 export function validatePushedConfig(text: string): PushValidation {
   const source = [{ name: "config", text }];
@@ -63,7 +46,7 @@ export function validatePushedConfig(text: string): PushValidation {
   const unsetNames = new Set(unset.map((i) => /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(i.message)?.[1] ?? ""));
   if (unset.length > 0) {
     // Try placeholders until one satisfies the formats of the fields they fill (plain text, URL).
-    for (const placeholder of PLACEHOLDERS) {
+    for (const placeholder of VARIABLE_PLACEHOLDERS) {
       result = lintConfig(source, { env: (n) => (unsetNames.has(n) ? placeholder : undefined), policyKinds });
       if (result.config) break;
     }
@@ -100,7 +83,7 @@ export function validatePushedConfig(text: string): PushValidation {
     ok: true,
     version: result.config.pack.version,
     name: result.config.pack.name,
-    storeRefs: [...collectStoreRefs(result.document)].sort(),
+    storeRefs: storeRefs(result.document),
     warnings,
   };
 }

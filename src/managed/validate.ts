@@ -14,6 +14,8 @@
 import { type ConfigIssue, formatIssue } from "../config/errors.ts";
 import { lintConfig, type PolicyKindInfo, sha256Digest } from "../config/load.ts";
 import { SignatureError, verifyConfig } from "../config/signature.ts";
+import { storeRefs } from "../config/store_refs.ts";
+import { VARIABLE_PLACEHOLDERS } from "../config/variables.ts";
 import type { RuntimeState } from "./client.ts";
 
 /** Why a received config was not applied. */
@@ -56,8 +58,6 @@ export interface ValidateOptions {
   publicKey?: CryptoKey;
 }
 
-const PLACEHOLDERS = ["kt-variable-placeholder", "https://kt-variable-placeholder.invalid"];
-
 /** Runs every check; throws {@link ConfigRejectedError}. */
 export async function validateRuntimeState(
   state: RuntimeState,
@@ -91,7 +91,7 @@ export async function validateRuntimeState(
   const unset = result.issues.filter((i) => i.code === "E007");
   const unsetPaths = new Set(unset.map((i) => i.path));
   if (unset.length > 0) {
-    for (const placeholder of PLACEHOLDERS) {
+    for (const placeholder of VARIABLE_PLACEHOLDERS) {
       result = lintConfig(source, { env: () => placeholder, policyKinds: options.policyKinds });
       if (result.config) break;
     }
@@ -116,7 +116,7 @@ export async function validateRuntimeState(
     text: state.config,
     json: JSON.stringify(result.document),
     format: state.config_format,
-    storeRefs: [...collectStoreRefs(result.document)].sort(),
+    storeRefs: storeRefs(result.document),
   };
 }
 
@@ -124,19 +124,4 @@ export async function validateRuntimeState(
 export function describeIssues(issues: readonly ConfigIssue[]): string {
   const shown = issues.slice(0, 3).map(formatIssue).join("; ");
   return `invalid config: ${shown}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ""}`;
-}
-
-/** Names of every `secret_key_ref: { store: NAME }` in a document. */
-export function collectStoreRefs(value: unknown, into: Set<string> = new Set()): Set<string> {
-  if (Array.isArray(value)) value.forEach((v) => collectStoreRefs(v, into));
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const store = k === "secret_key_ref" && v && typeof v === "object"
-        ? (v as { store?: unknown }).store
-        : undefined;
-      if (typeof store === "string") into.add(store);
-      else collectStoreRefs(v, into);
-    }
-  }
-  return into;
 }
