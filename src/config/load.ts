@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { buildConfigSchema, type KtConfig } from "./schema.ts";
@@ -104,9 +104,7 @@ export function loadConfig(sources: readonly ConfigSource[], options: LoadOption
   return {
     config: deepFreeze(result.config),
     document: deepFreeze(result.document),
-    digest: sources.length === 1
-      ? sha256Digest(sources[0].text)
-      : sha256Digest(sources.map((s) => s.text).join("\n---\n")),
+    digest: sha256Digest(sources.map((s) => s.text).join("\n---\n")),
     warnings: result.issues.filter((i) => i.severity === "warning"),
     sources: sources.map((s) => s.name),
   };
@@ -184,6 +182,8 @@ export function lintConfig(sources: readonly ConfigSource[], options: LoadOption
   });
   if (issues.length > 0) return { document, issues };
 
+  // A schema per call, not the shared `configSchema`: zod hands out the nested values of a `.default()`
+  // by reference, and loadConfig deep-freezes the result, so a shared schema would freeze its defaults.
   const schema = buildConfigSchema();
   const parsedConfig = schema.safeParse(resolved);
   if (!parsedConfig.success) {
@@ -201,7 +201,7 @@ export function lintConfig(sources: readonly ConfigSource[], options: LoadOption
 function checkTargets(
   config: KtConfig,
   issues: ConfigIssue[],
-  locate: (p: (string | number)[], key?: string) => Partial<ConfigIssue>,
+  locate: Locator,
 ): void {
   const ids = new Map<string, number>();
   config.providers.targets.forEach((t, i) => {
@@ -255,7 +255,7 @@ function checkChain(
   config: KtConfig,
   kinds: ReadonlyMap<string, PolicyKindInfo> | undefined,
   issues: ConfigIssue[],
-  locate: (p: (string | number)[], key?: string) => Partial<ConfigIssue>,
+  locate: Locator,
 ): void {
   const blocks = (config.policy ?? {}) as Record<string, unknown>;
   const chain = config.policies.chain;
@@ -452,8 +452,6 @@ function locateIn(
         const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
         const k = pair && isPair(pair) && isScalar(pair.key) ? pair.key : undefined;
         if (k?.range) range = k.range;
-      } else if (isSeq(node) || isMap(node) || isScalar(node)) {
-        // range of the node itself is right
       }
       if (!range) continue;
       const pos = src.lines.linePos(range[0]);
