@@ -115,11 +115,6 @@ export class SessionStore {
     this.#sessions.delete(session.key);
   }
 
-  /** Ends every session signed in with a token (tests, revocation). */
-  deleteByToken(tokenHash: string): void {
-    for (const [k, s] of this.#sessions) if (s.tokenHash === tokenHash) this.#sessions.delete(k);
-  }
-
   #sweep(): void {
     const now = this.#now();
     for (const [k, s] of this.#sessions) {

@@ -434,11 +434,6 @@ export class SqlStore implements Store {
     return await this.#db.run("DELETE FROM events WHERE ts < ?", [olderThan]);
   }
 
-  async countEvents(): Promise<number> {
-    const rows = await this.#db.all("SELECT COUNT(*) AS n FROM events");
-    return Number(rows[0].n);
-  }
-
   // ---- config variables
 
   async upsertVariable(v: VariableRecord): Promise<void> {

@@ -212,7 +212,6 @@ export interface Store {
   queryEvents(query: EventQuery): Promise<Array<Record<string, unknown>>>;
   /** Deletes events older than the timestamp; returns how many. */
   pruneEvents(olderThan: string): Promise<number>;
-  countEvents(): Promise<number>;
 
   // config variables
   upsertVariable(variable: VariableRecord): Promise<void>;
