@@ -5,7 +5,14 @@
  *
  * @module
  */
-import type { GatewayDetailJson, GatewayJson, VersionJson } from "../control_plane/wire.ts";
+import type { ValidationDetail } from "../control_plane/errors.ts";
+import type {
+  ConfigurationJson,
+  GatewayDetailJson,
+  GatewayJson,
+  RolloutResultJson,
+  VersionJson,
+} from "../control_plane/wire.ts";
 
 /** An error answer of the API (or a failure to reach it: `status` 0). */
 export class ApiClientError extends Error {
@@ -62,15 +69,7 @@ export interface CreatedGateway {
 }
 
 /** A row of `GET /v1/admin/configurations`. */
-export interface ConfigurationItem {
-  gateway_id: string;
-  name: string;
-  status: string;
-  running_version: string | null;
-  desired_version: string | null;
-  last_seen_at: string | null;
-  last_error: string | null;
-}
+export type ConfigurationItem = ConfigurationJson;
 
 /** A stored config version. */
 export type VersionSummary = Omit<VersionJson, "config" | "signature">;
@@ -81,17 +80,11 @@ export type VersionDetail = VersionSummary & { config: string; signature: string
 /** Answer of a push: `created` false when the same version and bytes were already stored. */
 export interface PushResult extends VersionSummary {
   created: boolean;
-  warnings: Array<
-    { code: string; path: string; message: string; hint?: string; line?: number; column?: number }
-  >;
+  warnings: ValidationDetail[];
 }
 
 /** Answer of a rollout or revert. */
-export interface RolloutResult {
-  version: string;
-  digest: string;
-  gateways: Array<{ gateway_id: string; previous_version: string | null; desired_version: string }>;
-}
+export type RolloutResult = RolloutResultJson;
 
 /** Filters of {@link ControlPlaneClient.queryEvents}. */
 export interface EventFilters {

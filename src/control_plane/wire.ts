@@ -69,6 +69,25 @@ export interface VariableJson {
   updated_by: string | null;
 }
 
+/** A row of `GET /v1/admin/configurations`. */
+export interface ConfigurationJson {
+  gateway_id: string;
+  name: string;
+  status: string;
+  reported_status: string | null;
+  running_version: string | null;
+  desired_version: string | null;
+  last_seen_at: string | null;
+  last_error: string | null;
+}
+
+/** Answer of a rollout or a revert. */
+export interface RolloutResultJson {
+  version: string;
+  digest: string;
+  gateways: Array<{ gateway_id: string; previous_version: string | null; desired_version: string }>;
+}
+
 /** `{items: T[]}` listings. */
 export interface Items<T> {
   items: T[];

@@ -15,6 +15,7 @@
  */
 import type { Hono, MiddlewareHandler } from "hono";
 import type { ControlPlaneEnv, Principal } from "../auth.ts";
+import type { ValidationDetail } from "../errors.ts";
 
 const principals = new WeakMap<Request, Principal>();
 
@@ -44,9 +45,7 @@ export interface ApiErrorBody {
   type: string;
   code: string;
   message: string;
-  details?: Array<
-    { code: string; path: string; message: string; hint?: string; line?: number; column?: number }
-  >;
+  details?: ValidationDetail[];
 }
 
 /** Calls the control plane API in-process as one principal. */

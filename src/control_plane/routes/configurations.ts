@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { rolloutJson } from "../wire.ts";
+import { type ConfigurationJson, rolloutJson, type RolloutResultJson, type VersionJson } from "../wire.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import { sha256Digest } from "../../config/load.ts";
@@ -23,7 +23,7 @@ import type { ConfigVersionRecord, ConfigVersionSummary, GatewayRecord } from ".
 import { UnknownGatewayError } from "../store/types.ts";
 
 /** JSON shape of a stored version (without its text). */
-export function versionJson(v: ConfigVersionSummary): Record<string, unknown> {
+export function versionJson(v: ConfigVersionSummary): VersionJson {
   return {
     version: v.version,
     name: v.name,
@@ -100,7 +100,7 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 }
 
 /** Row of `GET /v1/admin/configurations`. */
-export function configurationItem(g: GatewayRecord, deps: RouteDeps): Record<string, unknown> {
+export function configurationItem(g: GatewayRecord, deps: RouteDeps): ConfigurationJson {
   return {
     gateway_id: g.id,
     name: g.name,
@@ -120,7 +120,7 @@ export async function applyRollout(
   version: string,
   kind: "rollout" | "revert",
   by: string,
-): Promise<Record<string, unknown>> {
+): Promise<RolloutResultJson> {
   const config = await deps.store.getConfigVersion(version);
   if (!config) throw notFound(`no stored config version "${version}"; push it first (kt config push)`);
   let changes;

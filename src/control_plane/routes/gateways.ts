@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { rolloutJson } from "../wire.ts";
+import { type GatewayJson, rolloutJson } from "../wire.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import { type ControlPlaneEnv, mintGatewayToken, requireScope } from "../auth.ts";
@@ -27,7 +27,7 @@ const createSchema = z.strictObject({
 const revertSchema = z.strictObject({ version: z.string().min(1).max(100).optional() });
 
 /** JSON shape of a gateway. */
-export function gatewayJson(g: GatewayRecord, deps: RouteDeps): Record<string, unknown> {
+export function gatewayJson(g: GatewayRecord, deps: RouteDeps): GatewayJson {
   return {
     id: g.id,
     name: g.name,
