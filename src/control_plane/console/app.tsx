@@ -18,6 +18,7 @@ import { validatePushedConfig } from "../config_validation.ts";
 import type { RouteDeps } from "../context.ts";
 import { hashToken } from "../crypto.ts";
 import { parseTimestamp } from "../http.ts";
+import { GATEWAY_ID, VERSION } from "../routes/configurations.ts";
 import {
   apiMessage,
   type ConsoleContext,
@@ -76,9 +77,6 @@ export interface ConsoleApp {
   app: Hono<ConsoleEnv>;
   sessions: SessionStore;
 }
-
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const VERSION = /^[0-9A-Za-z.+-]{1,100}$/;
 
 function param(c: ConsoleContext, name: string): string {
   return c.req.param(name) ?? "";
@@ -384,7 +382,7 @@ export function createConsoleApp(
     notice?: { kind: "ok" | "error"; text: string },
     status = 200,
   ) => {
-    if (!ID.test(id)) return await notFoundPage(c, s, "No such gateway.");
+    if (!GATEWAY_ID.test(id)) return await notFoundPage(c, s, "No such gateway.");
     const r = await s.api.get<GatewayDetailJson>(`/v1/admin/gateways/${encodeURIComponent(id)}?history=20`);
     if (r.status === 404) return await notFoundPage(c, s, `No gateway "${id}".`);
     if (!r.ok) return await errorPage(c, s, apiMessage(r), r.status);
@@ -428,7 +426,7 @@ export function createConsoleApp(
     "/gateways/:id/summary",
     live(async (c, s) => {
       const id = param(c, "id");
-      if (!ID.test(id)) return c.text("not found", 404);
+      if (!GATEWAY_ID.test(id)) return c.text("not found", 404);
       const r = await s.api.get<GatewayDetailJson>(`/v1/admin/gateways/${encodeURIComponent(id)}?history=0`);
       if (!r.ok) return c.text(apiMessage(r), r.status as 404);
       return await fragment(c, <GatewaySummary g={r.body} now={s.now} />);
@@ -440,7 +438,7 @@ export function createConsoleApp(
     limit,
     action(async (c, s, form) => {
       const id = param(c, "id");
-      if (!ID.test(id)) return await notFoundPage(c, s, "No such gateway.");
+      if (!GATEWAY_ID.test(id)) return await notFoundPage(c, s, "No such gateway.");
       const version = field(form, "version");
       const r = await s.api.postJson<{ version: string }>(
         `/v1/admin/gateways/${encodeURIComponent(id)}/revert`,
@@ -652,7 +650,7 @@ export function createConsoleApp(
 
   const progressInput = (c: ConsoleContext) => ({
     version: c.req.query("version") ?? "",
-    ids: queryList(c, "gateway").filter((id) => ID.test(id)),
+    ids: queryList(c, "gateway").filter((id) => GATEWAY_ID.test(id)),
   });
 
   con.get(

@@ -37,8 +37,10 @@ export function versionJson(v: ConfigVersionSummary): VersionJson {
   };
 }
 
-const GATEWAY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const VERSION = /^[0-9A-Za-z.+-]{1,100}$/;
+/** A well-formed gateway id (what registration accepts). */
+export const GATEWAY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** A well-formed config version key. */
+export const VERSION = /^[0-9A-Za-z.+-]{1,100}$/;
 
 /** Validates a `{id}` path parameter. */
 export function gatewayIdParam(id: string): string {

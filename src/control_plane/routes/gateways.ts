@@ -12,16 +12,12 @@ import { randomId } from "../crypto.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { readJson } from "../http.ts";
 import type { GatewayRecord } from "../store/types.ts";
-import { applyRollout, gatewayIdParam } from "./configurations.ts";
+import { applyRollout, GATEWAY_ID, gatewayIdParam } from "./configurations.ts";
 
 const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).optional(),
-  id: z.string().regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
-    "letters, digits, '.', '_', ':' or '-', at most 128",
-  )
-    .optional(),
+  id: z.string().regex(GATEWAY_ID, "letters, digits, '.', '_', ':' or '-', at most 128").optional(),
 });
 
 const revertSchema = z.strictObject({ version: z.string().min(1).max(100).optional() });
