@@ -146,6 +146,31 @@ export interface MintedToken {
   record: TokenRecord;
 }
 
+function mint(
+  kind: TokenKind,
+  name: string,
+  scopes: readonly string[],
+  gatewayId: string | null,
+  createdBy: string | null,
+  now: Date,
+  secret = generateToken(kind),
+): MintedToken {
+  return {
+    token: secret,
+    record: {
+      id: randomId("tok_"),
+      kind,
+      name,
+      tokenHash: hashToken(secret),
+      scopes: [...scopes],
+      gatewayId,
+      createdAt: now.toISOString(),
+      createdBy,
+      revokedAt: null,
+    },
+  };
+}
+
 /** Builds an admin token record (not yet stored). Unknown scopes are the caller's to reject. */
 export function mintAdminToken(
   name: string,
@@ -154,40 +179,12 @@ export function mintAdminToken(
   now: Date,
   secret?: string,
 ): MintedToken {
-  const token = secret ?? generateToken("admin");
-  return {
-    token,
-    record: {
-      id: randomId("tok_"),
-      kind: "admin",
-      name,
-      tokenHash: hashToken(token),
-      scopes: [...scopes],
-      gatewayId: null,
-      createdAt: now.toISOString(),
-      createdBy,
-      revokedAt: null,
-    },
-  };
+  return mint("admin", name, scopes, null, createdBy, now, secret);
 }
 
 /** Builds a gateway token record bound to `gatewayId` (not yet stored). */
 export function mintGatewayToken(gatewayId: string, createdBy: string | null, now: Date): MintedToken {
-  const token = generateToken("gateway");
-  return {
-    token,
-    record: {
-      id: randomId("tok_"),
-      kind: "gateway",
-      name: `gateway ${gatewayId}`,
-      tokenHash: hashToken(token),
-      scopes: [...GATEWAY_SCOPES],
-      gatewayId,
-      createdAt: now.toISOString(),
-      createdBy,
-      revokedAt: null,
-    },
-  };
+  return mint("gateway", `gateway ${gatewayId}`, GATEWAY_SCOPES, gatewayId, createdBy, now);
 }
 
 /** Result of {@link ensureBootstrapAdmin}. */
