@@ -87,6 +87,10 @@ function configSummaryFromRow(r: SqlRow): ConfigVersionSummary {
   };
 }
 
+function configFromRow(r: SqlRow): ConfigVersionRecord {
+  return { ...configSummaryFromRow(r), content: str(r.content) };
+}
+
 function variableSummaryFromRow(r: SqlRow): VariableSummary {
   return {
     name: str(r.name),
@@ -352,14 +356,14 @@ export class SqlStore implements Store {
       const rows = await tx.all("SELECT * FROM config_versions WHERE version = ?", [c.version]);
       return {
         inserted: changed > 0,
-        record: { ...configSummaryFromRow(rows[0]), content: str(rows[0].content) },
+        record: configFromRow(rows[0]),
       };
     });
   }
 
   async getConfigVersion(version: string): Promise<ConfigVersionRecord | null> {
     const rows = await this.#db.all("SELECT * FROM config_versions WHERE version = ?", [version]);
-    return rows.length ? { ...configSummaryFromRow(rows[0]), content: str(rows[0].content) } : null;
+    return rows.length ? configFromRow(rows[0]) : null;
   }
 
   async listConfigVersions(): Promise<ConfigVersionSummary[]> {
