@@ -55,6 +55,12 @@ export function nextPollDelay(
   return Math.round(Math.min(cap, base * (0.8 + 0.4 * random())));
 }
 
+/** What the main thread gets for a validated config and the `store` secrets resolved so far. */
+function handover(config: ValidatedConfig, secrets: Record<string, string>): ConfigHandover {
+  const { text, json, format, version, digest } = config;
+  return { text, json, format, version, digest, secrets };
+}
+
 /** Polls, validates, reports, uploads. One per gateway process. */
 export class Poller {
   readonly client: ControlPlaneClient;
@@ -248,14 +254,7 @@ export class Poller {
         });
       }
     }
-    const outcome = await this.#host.applyConfig({
-      text: config.text,
-      json: config.json,
-      format: config.format,
-      version: config.version,
-      digest: config.digest,
-      secrets,
-    });
+    const outcome = await this.#host.applyConfig(handover(config, secrets));
     if (!outcome.ok) throw new ConfigRejectedError("compile_failed", config.version, outcome.error);
     this.#appliedDigest = config.digest;
     this.#serving = true;
@@ -275,14 +274,7 @@ export class Poller {
       }
     }
     if (resolved === 0) return;
-    const outcome = await this.#host.applyConfig({
-      text: p.config.text,
-      json: p.config.json,
-      format: p.config.format,
-      version: p.config.version,
-      digest: p.config.digest,
-      secrets: { ...p.secrets },
-    });
+    const outcome = await this.#host.applyConfig(handover(p.config, { ...p.secrets }));
     if (outcome.ok && p.missing.size === 0) this.#pending = undefined;
   }
 
