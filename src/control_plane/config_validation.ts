@@ -10,10 +10,9 @@
  *
  * @module
  */
-import { lintConfig } from "../config/load.ts";
 import type { ConfigIssue } from "../config/errors.ts";
 import { storeRefs } from "../config/store_refs.ts";
-import { VARIABLE_PLACEHOLDERS } from "../config/variables.ts";
+import { lintWithoutEnvironment } from "../config/placeholder_lint.ts";
 import { policyKindInfo } from "../policy/registry.ts";
 import type { ValidationDetail } from "./errors.ts";
 
@@ -38,19 +37,7 @@ function detail(issue: ConfigIssue): ValidationDetail {
 
 /** Lints a pushed config text exactly as a gateway would load it (minus the gateway's environment). */
 export function validatePushedConfig(text: string): PushValidation {
-  const source = [{ name: "config", text }];
-  const policyKinds = policyKindInfo();
-  let result = lintConfig(source, { env: () => undefined, policyKinds });
-  const unset = result.issues.filter((i) => i.code === "E007");
-  const unsetPaths = new Set(unset.map((i) => i.path));
-  const unsetNames = new Set(unset.map((i) => /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(i.message)?.[1] ?? ""));
-  if (unset.length > 0) {
-    // Try placeholders until one satisfies the formats of the fields they fill (plain text, URL).
-    for (const placeholder of VARIABLE_PLACEHOLDERS) {
-      result = lintConfig(source, { env: (n) => (unsetNames.has(n) ? placeholder : undefined), policyKinds });
-      if (result.config) break;
-    }
-  }
+  const { result, unset, unsetPaths } = lintWithoutEnvironment([{ name: "config", text }], policyKindInfo());
   const errors: ValidationDetail[] = [];
   const warnings: ValidationDetail[] = unset.map((i) => ({
     ...detail(i),

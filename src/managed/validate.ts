@@ -4,18 +4,19 @@
  * gateway has a verification key) is valid, the document passes the gateway's
  * own lint, and `pack.version` is the version the control plane says it is.
  *
- * The worker has no environment access, so `${VAR}` references are checked
- * for shape only here (a placeholder stands in); the main thread resolves them
+ * The worker has no environment access, so unset `${VAR}` references are
+ * checked for shape only here (a placeholder stands in, defaults apply, as on
+ * the control plane); the main thread resolves them
  * from the real environment when it compiles, and a failure there is reported
  * as a rejection too.
  *
  * @module
  */
 import { type ConfigIssue, formatIssue } from "../config/errors.ts";
-import { lintConfig, type PolicyKindInfo, sha256Digest } from "../config/load.ts";
+import { type PolicyKindInfo, sha256Digest } from "../config/load.ts";
+import { lintWithoutEnvironment } from "../config/placeholder_lint.ts";
 import { SignatureError, verifyConfig } from "../config/signature.ts";
 import { storeRefs } from "../config/store_refs.ts";
-import { VARIABLE_PLACEHOLDERS } from "../config/variables.ts";
 import type { RuntimeState } from "./client.ts";
 
 /** Why a received config was not applied. */
@@ -87,15 +88,7 @@ export async function validateRuntimeState(
     }
   }
   const source = [{ name: `control-plane:${version}`, text: state.config }];
-  let result = lintConfig(source, { env: () => undefined, policyKinds: options.policyKinds });
-  const unset = result.issues.filter((i) => i.code === "E007");
-  const unsetPaths = new Set(unset.map((i) => i.path));
-  if (unset.length > 0) {
-    for (const placeholder of VARIABLE_PLACEHOLDERS) {
-      result = lintConfig(source, { env: () => placeholder, policyKinds: options.policyKinds });
-      if (result.config) break;
-    }
-  }
+  const { result, unsetPaths } = lintWithoutEnvironment(source, options.policyKinds);
   const errors = result.issues.filter((i) => i.severity === "error" && !unsetPaths.has(i.path));
   if (errors.length > 0) {
     throw new ConfigRejectedError("invalid_config", version, describeIssues(errors));

@@ -66,6 +66,17 @@ Deno.test("validate: digest and version must match; ${VAR} is left to the main t
   const v = await validateRuntimeState(state(withVar, "1.0.0"), { policyKinds: kinds });
   assertEquals(v.storeRefs, ["OPENAI_KEY"]);
 
+  // A variable with a default keeps it while another, unset one gets a placeholder (the control plane accepts this).
+  const withDefault = managedConfig("1.0.0", {
+    providers: {
+      targets: [{ id: "a", provider: "${PROVIDER:-openai}", model: "${MODEL}" }],
+    },
+  });
+  assertEquals(
+    (await validateRuntimeState(state(withDefault, "1.0.0"), { policyKinds: kinds })).version,
+    "1.0.0",
+  );
+
   const invalid = managedConfig("1.0.0", { size_limits: { max_body_bytez: 1 } });
   const r = await rejection(validateRuntimeState(state(invalid, "1.0.0"), { policyKinds: kinds }));
   assertEquals(r.code, "invalid_config");
