@@ -351,6 +351,20 @@ const SEP_SPACE = 32, SEP_DASH = 45, SEP_DOT = 46, LPAREN = 40, RPAREN = 41;
 function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): number {
   const n = text.length;
   const start = i;
+  if (isDigit(text.charCodeAt(i))) {
+    // Fast path, no allocation: a run of fewer than nine digits not followed by a separator and a digit
+    // (or "(") is one group, and no entity is a single group that short (see classify).
+    let g = i;
+    while (g < n && isDigit(text.charCodeAt(g))) g++;
+    if (g - i < 9) {
+      const s = text.charCodeAt(g);
+      const s2 = text.charCodeAt(g + 1);
+      if (!((s === SEP_SPACE || s === SEP_DASH || s === SEP_DOT) && (isDigit(s2) || s2 === LPAREN))) {
+        const after = g < n ? s : 32;
+        return isAlnum(after) || after === 64 ? skipToken(text, g) : g;
+      }
+    }
+  }
   let plus = false;
   let j = i;
   if (text.charCodeAt(j) === 43) {
