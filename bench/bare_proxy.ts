@@ -1,9 +1,10 @@
 /**
  * The bare Deno proxy of the benchmark: the runtime's ceiling for a JSON-parsing reverse proxy.
  *
- * Deno.serve → read the body → JSON.parse (as a gateway must) → fetch the upstream with the original
- * bytes on the same path → stream the answer back with its status and content type. No policies,
- * no limits, no audit, no client-disconnect propagation.
+ * Deno.serve → read the body → JSON.parse (as a gateway must) → fetch the upstream with the body
+ * re-serialised (`JSON.stringify`, as issue 7 defines the bare proxy: "the bare proxy re-serialises
+ * every body") on the same path → stream the answer back with its status and content type. No
+ * policies, no limits, no audit, no client-disconnect propagation.
  *
  *   deno run --allow-net bench/bare_proxy.ts --listen 127.0.0.1:8090 --upstream http://127.0.0.1:8080
  *
@@ -40,7 +41,7 @@ export function startBareProxy(options: { upstream: string; hostname?: string; p
     const res = await fetch(upstream + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: raw,
+      body: JSON.stringify(json),
     });
     return new Response(res.body, {
       status: res.status,
