@@ -88,6 +88,13 @@ const loadRequest: PolicyRequest = {
 Deno.bench("chain input, bench/prompt.json (load benchmark chat)", { group: "chain" }, () => {
   chain.runInput(loadRequest, chain.newState());
 });
+// An engineering prompt: letter+digit tokens (gpt4o, k8s, mp3, 1080p) that are not leetspeak.
+const TECH =
+  "Move the gpt4o batch jobs from ec2 to k8s, keep the mp3 and h264 assets on s3, render at 1080p. ";
+const tech2k = request((PARAGRAPH + TECH).repeat(6).slice(0, 2048));
+Deno.bench("chain input, 2 KB prompt (technical tokens: gpt4o, k8s, 1080p)", { group: "chain" }, () => {
+  chain.runInput(tech2k, chain.newState());
+});
 Deno.bench("chain input, 32 KB prompt (with PII)", { group: "chain" }, () => {
   chain.runInput(r32k, chain.newState());
 });

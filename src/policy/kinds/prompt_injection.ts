@@ -879,6 +879,44 @@ function numberSuffix(t: string, end: number): boolean {
   return d >= 48 && d <= 57 && SUFFIXES.has(t.slice(end - 2, end));
 }
 
+/** `LEET` as char codes by digit (0 where a digit stands for no letter). */
+const LEET_CODES = Uint8Array.from("0123456789", (d) => LEET[d]?.charCodeAt(0) ?? 0);
+
+/**
+ * Words of injection phrases (the compact rule's and the rules' vocabulary), keyed by their first four
+ * letters (three-letter words by all three). A letter+digit token counts towards the deobfuscation
+ * rescan only when, with its leet digits read as letters, it starts like one of them (`1gn0r3`,
+ * `pr3v10us`, `syst3m`, `y0u`, `4r3`): technical tokens (`gpt4o`, `k8s`, `mp3`, `4k`, `1080p`, `h264`)
+ * no longer cost a rescan of the whole text.
+ */
+const LEET_WORDS: ReadonlySet<number> = new Set(
+  (
+    "ignore disregard forget bypass override previous prior above earlier preceding former system original " +
+    "safety instructions rules prompts guidelines directives reveal print show output repeat leak display dump " +
+    "tell give full entire hidden secret initial jailbreak anything restrictions unrestricted unfiltered " +
+    "uncensored developer mode admin password credentials pretend roleplay persona filter policy policies " +
+    "content ethical limits limitations execute command confidential sudo root obey comply instead message " +
+    "conversation context assistant everything without you are now all the act dan new any own"
+  ).split(" ").map((w) => leetKey(w, 0, w.length)),
+);
+
+/**
+ * Base-27 key of the first four characters (three for a three-character token) of the `len`-character
+ * token at `start`, leet digits read as letters; -1 when the token is shorter or not a word.
+ */
+function leetKey(t: string, start: number, len: number): number {
+  if (len < 3) return -1;
+  const end = start + Math.min(len, 4);
+  let k = 0;
+  for (let i = start; i < end; i++) {
+    let c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) c = LEET_CODES[c - 48];
+    if (c < 97 || c > 122) return -1;
+    k = k * 27 + (c - 96);
+  }
+  return k;
+}
+
 function deobfuscate(text: string): string {
   const t = text.toLowerCase().replace(SPACED_LETTERS, "$1");
   return t.replace(ALNUM_TOKEN, (tok) => (/[a-z]/.test(tok) ? tok.replace(LEET_CHARS, (c) => LEET[c]) : tok));
@@ -1239,6 +1277,7 @@ export class RuleSet {
     let tokDigits = 0;
     let singles = 0;
     let mixed = 0;
+    let leetWord = false;
     let oddSpace = false;
     const n = t.length;
     let p = 0;
@@ -1291,8 +1330,10 @@ export class RuleSet {
           if (++singles >= 4) variants |= VAR_DEOBF;
         } else if (len > 1) {
           singles = 0;
-          if (tokLetters > 0 && tokDigits > 0 && !(tokLetters === 2 && numberSuffix(t, p)) && ++mixed >= 2) {
-            variants |= VAR_DEOBF;
+          if (tokLetters > 0 && tokDigits > 0 && !(tokLetters === 2 && numberSuffix(t, p))) {
+            mixed++;
+            if (!leetWord) leetWord = LEET_WORDS.has(leetKey(t, p - len, len));
+            if (mixed >= 2 && leetWord) variants |= VAR_DEOBF;
           }
         }
         tokLetters = 0;
