@@ -1,10 +1,12 @@
 /**
  * Request-level helpers: bounded body reading, JSON parsing with stable
- * errors, zod → validation details, request ids, time parsing.
+ * errors, zod → validation details, request ids, time parsing, and the
+ * methods a path allows (for 405 answers).
  *
  * @module
  */
 import type { Context } from "hono";
+import { TrieRouter } from "hono/router/trie-router";
 import type { z } from "zod";
 import { ApiError, badRequest, type ValidationDetail, validationError } from "./errors.ts";
 
@@ -86,6 +88,29 @@ export async function readJson<T extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError("the request body is not valid", zodDetails(parsed.error));
   return parsed.data;
+}
+
+/** The order methods are listed in an `Allow` header. */
+const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/**
+ * Indexes registered routes (Hono's `app.routes`) by path and returns a lookup
+ * of the methods a request path is served with, in `Allow` order; empty when
+ * no route has that path. Middleware (method `ALL`) is not a route. A `GET`
+ * route also answers `HEAD` (Hono serves `HEAD` from `GET`). Paths match as
+ * the app matches them (same router semantics, strict trailing slash).
+ */
+export function allowedMethodsIndex(
+  routes: readonly { method: string; path: string }[],
+): (path: string) => string[] {
+  const router = new TrieRouter<string>();
+  for (const r of routes) if (r.method !== "ALL") router.add("ALL", r.path, r.method);
+  return (path) => {
+    const methods = new Set(router.match("GET", path)[0].map(([method]) => method));
+    if (methods.has("GET")) methods.add("HEAD");
+    const rank = (m: string) => (METHOD_ORDER.indexOf(m) + 1) || METHOD_ORDER.length + 1;
+    return [...methods].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { routePath } from "hono/route";
 import { authenticate, type ControlPlaneEnv } from "./auth.ts";
 import { type Logger, type ResolvedOptions, type RouteDeps, shownStatus } from "./context.ts";
 import type { SecretBox } from "./crypto.ts";
 import { ApiError } from "./errors.ts";
-import { requestIdFor } from "./http.ts";
+import { allowedMethodsIndex, requestIdFor } from "./http.ts";
 import { ControlPlaneMetrics } from "./metrics.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -96,6 +96,16 @@ export function errorBody(err: ApiError, requestId: string): Record<string, unkn
   return { error };
 }
 
+/** The JSON answer of an {@link ApiError}, with its headers. */
+function errorResponse(c: Context<ControlPlaneEnv>, err: ApiError): Response {
+  const res = c.json(errorBody(err, c.get("requestId") ?? requestIdFor(undefined)), err.status as 400);
+  for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
+  return res;
+}
+
+/** Header marking an answer no route handled (404/405), so metrics label it `unmatched`. */
+const UNMATCHED = "x-kt-unmatched";
+
 /**
  * Builds the control plane app over `store`. The store stays the caller's to
  * close. Routes: see docs/control_plane.md.
@@ -117,9 +127,9 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
       c.header("x-content-type-options", "nosniff");
       if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
       const seconds = (performance.now() - started) / 1000;
-      const matched = c.res.status === 404 && c.res.headers.get("x-kt-unmatched") === "1";
-      if (matched) c.res.headers.delete("x-kt-unmatched");
-      const route = matched ? "unmatched" : routePath(c, -1);
+      const unmatched = c.res.headers.get(UNMATCHED) === "1";
+      if (unmatched) c.res.headers.delete(UNMATCHED);
+      const route = unmatched ? "unmatched" : routePath(c, -1);
       metrics.observeRequest(c.req.method, route, c.res.status, seconds);
       const principal = c.get("principal");
       resolved.log(c.res.status >= 500 ? "error" : "debug", "request", {
@@ -134,45 +144,20 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
   });
 
   app.onError((err, c) => {
-    const requestId = c.get("requestId") ?? requestIdFor(undefined);
-    if (err instanceof ApiError) {
-      const res = c.json(errorBody(err, requestId), err.status as 400);
-      for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
-      return res;
-    }
+    if (err instanceof ApiError) return errorResponse(c, err);
     resolved.log("error", "unhandled error", {
-      request_id: requestId,
+      request_id: c.get("requestId"),
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     });
-    return c.json(
-      errorBody(
-        new ApiError(
-          500,
-          "internal_error",
-          "internal_error",
-          "the control plane failed; see its log for this request id",
-        ),
-        requestId,
+    return errorResponse(
+      c,
+      new ApiError(
+        500,
+        "internal_error",
+        "internal_error",
+        "the control plane failed; see its log for this request id",
       ),
-      500,
     );
-  });
-
-  app.notFound((c) => {
-    const res = c.json(
-      errorBody(
-        new ApiError(
-          404,
-          "invalid_request",
-          "unknown_route",
-          `no route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}`,
-        ),
-        c.get("requestId") ?? requestIdFor(undefined),
-      ),
-      404,
-    );
-    res.headers.set("x-kt-unmatched", "1");
-    return res;
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok", version: resolved.version }));
@@ -212,6 +197,28 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
   app.route("/", eventRoutes(deps));
   app.route("/", variableRoutes(deps));
   app.route("/", tokenRoutes(deps));
+
+  // A miss: 405 with `Allow` when the path is a route under other methods, else 404. Registered last so the
+  // index holds every route above (the console answers its own misses under /console).
+  const allowedMethods = allowedMethodsIndex(app.routes);
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname.slice(0, 200);
+    const allowed = allowedMethods(c.req.path);
+    const res = errorResponse(
+      c,
+      allowed.length > 0
+        ? new ApiError(
+          405,
+          "invalid_request",
+          "method_not_allowed",
+          `${c.req.method} is not allowed on ${path}; use ${allowed.join(" or ")}`,
+          { headers: { allow: allowed.join(", ") } },
+        )
+        : new ApiError(404, "invalid_request", "unknown_route", `no route ${c.req.method} ${path}`),
+    );
+    res.headers.set(UNMATCHED, "1");
+    return res;
+  });
 
   return { app, metrics, options: resolved };
 }
