@@ -198,25 +198,30 @@ export function createConsoleApp(
     return await h(c, s);
   };
 
-  const readForm = async (c: ConsoleContext): Promise<Record<string, unknown>> => {
+  /**
+   * Reads a posted HTML form and refuses it (CsrfError) unless it comes from this origin with
+   * `sessionToken`, the CSRF token the form must carry (null: no session, always refused).
+   */
+  const checkedForm = async (c: ConsoleContext, sessionToken: string | null) => {
     const type = (c.req.header("content-type") ?? "").toLowerCase();
     if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) {
       throw new CsrfError("cross_site", "forms must be posted as HTML forms");
     }
-    return await c.req.parseBody({ all: true });
-  };
-
-  /** A state-changing form: signed in, same origin, the session's CSRF token. */
-  const action = (h: FormHandler) => async (c: ConsoleContext) => {
-    const s = signedIn(c);
-    const form = await readForm(c);
+    const form: Record<string, unknown> = await c.req.parseBody({ all: true });
     checkCsrf({
       url: c.req.url,
       origin: c.req.header("origin"),
       secFetchSite: c.req.header("sec-fetch-site"),
       formToken: form._csrf,
-      sessionToken: s?.session.csrf ?? null,
+      sessionToken,
     });
+    return form;
+  };
+
+  /** A state-changing form: signed in, same origin, the session's CSRF token. */
+  const action = (h: FormHandler) => async (c: ConsoleContext) => {
+    const s = signedIn(c);
+    const form = await checkedForm(c, s?.session.csrf ?? null);
     if (!s) return c.redirect("/console/login", 303);
     return await h(c, s, form);
   };
@@ -262,16 +267,11 @@ export function createConsoleApp(
   });
 
   con.post("/login", limit, async (c) => {
-    const form = await readForm(c);
     const session = c.get("session") ?? null;
+    let form: Record<string, unknown>;
     try {
-      checkCsrf({
-        url: c.req.url,
-        origin: c.req.header("origin"),
-        secFetchSite: c.req.header("sec-fetch-site"),
-        formToken: form._csrf,
-        sessionToken: session && !session.tokenHash ? session.csrf : null,
-      });
+      // Only the anonymous session the sign-in form was served with.
+      form = await checkedForm(c, session && !session.tokenHash ? session.csrf : null);
     } catch (err) {
       if (err instanceof CsrfError && err.code === "bad_token") {
         c.set("session", undefined);
@@ -301,15 +301,8 @@ export function createConsoleApp(
   });
 
   con.post("/logout", limit, async (c) => {
-    const form = await readForm(c);
     const session = c.get("session") ?? null;
-    checkCsrf({
-      url: c.req.url,
-      origin: c.req.header("origin"),
-      secFetchSite: c.req.header("sec-fetch-site"),
-      formToken: form._csrf,
-      sessionToken: session?.csrf ?? null,
-    });
+    await checkedForm(c, session?.csrf ?? null);
     if (session) sessions.delete(session);
     deleteCookie(c, SESSION_COOKIE, {
       path: "/console",
