@@ -9,7 +9,7 @@ import { Command } from "commander";
 import { KT_VERSION } from "../version.ts";
 import { ADMIN_SCOPES, mintAdminToken } from "../control_plane/auth.ts";
 import { parseListen, startControlPlane, stderrLogger } from "../control_plane/serve.ts";
-import { openStore } from "../control_plane/store/mod.ts";
+import { openStore, type OpenStoreOptions } from "../control_plane/store/mod.ts";
 import { CliError } from "./errors.ts";
 import { runProgram } from "./runner.ts";
 
@@ -43,6 +43,18 @@ function warnIfPasswordInFlag(database: string | undefined, fromFlag: boolean): 
 interface StoreFlags {
   database?: string;
   dataDir?: string;
+}
+
+/**
+ * The store every command opens: `--database` / `--data-dir`, else `KEEPTRUSTS_DATABASE_URL` /
+ * `KEEPTRUSTS_DATA_DIR`, else `./.kt-data`; warns when the flag carries a password.
+ */
+function storeSettings(flags: StoreFlags): OpenStoreOptions {
+  warnIfPasswordInFlag(flags.database, true);
+  return {
+    database: flags.database ?? env("KEEPTRUSTS_DATABASE_URL"),
+    dataDir: flags.dataDir ?? env("KEEPTRUSTS_DATA_DIR") ?? "./.kt-data",
+  };
 }
 
 /** Builds the `kt-control-plane` program. */
@@ -98,7 +110,7 @@ export function buildControlPlaneProgram(): Command {
       if (!["debug", "info", "warn", "error"].includes(level)) {
         throw new CliError(`--log-level must be debug, info, warn or error (got "${level}")`, 2);
       }
-      warnIfPasswordInFlag(flags.database, true);
+      const storeOptions = storeSettings(flags);
       const retention = flags.eventRetentionDays ?? env("KEEPTRUSTS_EVENT_RETENTION_DAYS");
       if (retention !== undefined && !/^\d+$/.test(retention)) {
         throw new CliError(`--event-retention-days must be a whole number (0 keeps all)`, 2);
@@ -107,8 +119,7 @@ export function buildControlPlaneProgram(): Command {
       try {
         running = await startControlPlane({
           listen,
-          database: flags.database ?? env("KEEPTRUSTS_DATABASE_URL"),
-          dataDir: flags.dataDir ?? env("KEEPTRUSTS_DATA_DIR") ?? "./.kt-data",
+          ...storeOptions,
           tlsCertPath: flags.tlsCert,
           tlsKeyPath: flags.tlsKey,
           defaultPollIntervalSeconds: positive(
@@ -151,11 +162,7 @@ export function buildControlPlaneProgram(): Command {
     .option("--database <path|url>", "SQLite file or postgres:// URL (env KEEPTRUSTS_DATABASE_URL)")
     .option("--data-dir <dir>", "data directory (env KEEPTRUSTS_DATA_DIR; default ./.kt-data)")
     .action(async (flags: StoreFlags) => {
-      warnIfPasswordInFlag(flags.database, true);
-      const store = await openStore({
-        database: flags.database ?? env("KEEPTRUSTS_DATABASE_URL"),
-        dataDir: flags.dataDir ?? env("KEEPTRUSTS_DATA_DIR") ?? "./.kt-data",
-      });
+      const store = await openStore(storeSettings(flags));
       await store.close();
       console.error(`kt-control-plane: the ${store.backend} database at ${store.location} is up to date`);
     });
@@ -180,11 +187,7 @@ export function buildControlPlaneProgram(): Command {
           2,
         );
       }
-      warnIfPasswordInFlag(flags.database, true);
-      const store = await openStore({
-        database: flags.database ?? env("KEEPTRUSTS_DATABASE_URL"),
-        dataDir: flags.dataDir ?? env("KEEPTRUSTS_DATA_DIR") ?? "./.kt-data",
-      });
+      const store = await openStore(storeSettings(flags));
       try {
         const minted = mintAdminToken(flags.name, scopes, "cli", new Date());
         await store.insertToken(minted.record);
