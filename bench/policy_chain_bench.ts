@@ -95,6 +95,31 @@ const tech2k = request((PARAGRAPH + TECH).repeat(6).slice(0, 2048));
 Deno.bench("chain input, 2 KB prompt (technical tokens: gpt4o, k8s, 1080p)", { group: "chain" }, () => {
   chain.runInput(tech2k, chain.newState());
 });
+// Other shapes of 2 KB prompts, each repeated to 2 KB: the scanners' costs differ by content.
+const fill = (s: string) => s.repeat(Math.ceil(2048 / s.length)).slice(0, 2048);
+const SHAPES: Record<string, string> = {
+  code: fill(
+    "Refactor src/gateway/pipeline_handler.ts: `const requestHandler = async (req: Request) => { const body = " +
+      "await req.json(); return fetch(UPSTREAM_BASE_URL + '/v1/chat/completions', { method: 'POST' }); }` and see " +
+      "https://github.com/denoland/deno/blob/main/runtime/js/99_main.js#L120 for context. ",
+  ),
+  logs: fill(
+    "2026-11-23T10:42:17.123Z INFO 10.0.3.17 GET /api/v2/orders/88231?limit=50 200 12.5ms ua=Mozilla/5.0 " +
+      "trace=4bf92f3577b34da6a3ce929d0e0e4736\n",
+  ),
+  csv: fill("order_id,customer_id,amount,currency,created_at\n100231,55012,129.99,EUR,2026-10-01\n"),
+  german: fill(
+    "Bitte fassen Sie den Bericht über die Lieferverzögerungen zusammen und schlagen Sie nächste Schritte für " +
+      "das Kundenservice-Team vor. ",
+  ),
+  chinese: fill("请总结这份关于交付延迟的报告，并为客服团队提出下一步建议。我们需要在周五之前完成。"),
+};
+for (const [shape, text] of Object.entries(SHAPES)) {
+  const r = request(text);
+  Deno.bench(`chain input, 2 KB ${shape} prompt`, { group: "shapes" }, () => {
+    chain.runInput(r, chain.newState());
+  });
+}
 Deno.bench("chain input, 32 KB prompt (with PII)", { group: "chain" }, () => {
   chain.runInput(r32k, chain.newState());
 });

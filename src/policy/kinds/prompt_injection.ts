@@ -954,7 +954,7 @@ export function decodeBase64Runs(text: string): string[] {
     let end = j;
     while (end < n && end - j < 2 && text.charCodeAt(end) === 61) end++;
     const len = j - i;
-    if (len >= BASE64_MIN && len <= 1 << 16) {
+    if (len >= BASE64_MIN && len <= 1 << 16 && mayDecodeToText(text, i, j)) {
       const run = text.slice(i, end);
       const decoded = tryDecode(run);
       if (decoded) out.push(decoded);
@@ -962,6 +962,42 @@ export function decodeBase64Runs(text: string): string[] {
     i = end + (end === i ? 1 : 0);
   }
   return out;
+}
+
+/** Base64 (and base64url) sextet values by character code; 255 for characters outside the alphabet. */
+const SEXTET = new Uint8Array(128).fill(255);
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((ch, v) => {
+  SEXTET[ch.charCodeAt(0)] = v;
+});
+SEXTET[45] = 62; // "-" (base64url)
+SEXTET[95] = 63; // "_"
+
+function isTextByte(b: number): boolean {
+  return (b >= 32 && b < 127) || b === 10 || b === 13 || b === 9;
+}
+
+/**
+ * Whether the run `text[i..j)` decodes to at least 8 bytes of which 90% are text, counted without
+ * decoding it into a string: the check {@link tryDecode} makes, done first and allocation-free, so
+ * that identifiers, paths and hyphenated words (most runs) cost a few table lookups.
+ */
+function mayDecodeToText(text: string, i: number, j: number): boolean {
+  if ((j - i) % 4 === 1) return false;
+  let bytes = 0;
+  let printable = 0;
+  for (let k = i; k < j; k += 4) {
+    const v0 = SEXTET[text.charCodeAt(k)], v1 = SEXTET[text.charCodeAt(k + 1)];
+    printable += isTextByte(((v0 << 2) | (v1 >> 4)) & 255) ? 1 : 0;
+    bytes++;
+    if (k + 2 >= j) break;
+    const v2 = SEXTET[text.charCodeAt(k + 2)];
+    printable += isTextByte((((v1 & 15) << 4) | (v2 >> 2)) & 255) ? 1 : 0;
+    bytes++;
+    if (k + 3 >= j) break;
+    printable += isTextByte((((v2 & 3) << 6) | SEXTET[text.charCodeAt(k + 3)]) & 255) ? 1 : 0;
+    bytes++;
+  }
+  return bytes >= 8 && printable / bytes >= 0.9;
 }
 
 const B64 = new Uint8Array(128);
