@@ -179,9 +179,12 @@ export const LiveToggle: FC = () => (
   </div>
 );
 
-/** A responsive data table: the wrapper, the header row from `columns`, and the rows as children. */
+/**
+ * A responsive data table: the wrapper, the header row from `columns` (text, or markup such as a
+ * visually hidden label), and the rows as children.
+ */
 export const DataTable: FC<
-  { columns: readonly string[]; id?: string; describedBy?: string; children?: Child }
+  { columns: readonly Child[]; id?: string; describedBy?: string; children?: Child }
 > = (
   p,
 ) => (

@@ -7,7 +7,7 @@
  */
 import type { FC } from "hono/jsx";
 import { can, type SignedIn, type VariableJson } from "../context.ts";
-import { CsrfField, Layout, Notice, When } from "../views.tsx";
+import { CsrfField, DataTable, Layout, Notice, When } from "../views.tsx";
 
 /** The variables page. */
 export const VariablesPage: FC<{
@@ -19,6 +19,7 @@ export const VariablesPage: FC<{
   error?: string;
 }> = (p) => {
   const writable = can(p.s.viewer, "configurations:write");
+  const actionsHeader = <span class="sr-only">Actions</span>;
   return (
     <Layout title="Config variables" section="variables" viewer={p.s.viewer}>
       <h1>Config variables</h1>
@@ -31,44 +32,32 @@ export const VariablesPage: FC<{
       {p.error && <Notice kind="error">{p.error}</Notice>}
       {!p.error && p.variables.length === 0 && <p class="empty">No config variables yet.</p>}
       {p.variables.length > 0 && (
-        <div class="table-wrap">
-          <table class="data responsive" id="variables">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Sensitive</th>
-                <th scope="col">Last change</th>
-                <th scope="col">By</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.variables.map((v) => (
-                <tr data-name={v.name}>
-                  <td data-label="Name" class="mono">{v.name}</td>
-                  <td data-label="Sensitive">{v.sensitive ? "sensitive (write-only)" : "not sensitive"}</td>
-                  <td data-label="Last change">
-                    <When at={v.updated_at} />
-                  </td>
-                  <td data-label="By" class="mono">{v.updated_by ?? "—"}</td>
-                  <td data-label="Actions">
-                    {writable && (
-                      <a
-                        href={`/console/variables?name=${encodeURIComponent(v.name)}&sensitive=${
-                          v.sensitive ? "1" : "0"
-                        }#set`}
-                      >
-                        Replace value<span class="sr-only">of {v.name}</span>
-                      </a>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          columns={["Name", "Sensitive", "Last change", "By", actionsHeader]}
+          id="variables"
+        >
+          {p.variables.map((v) => (
+            <tr data-name={v.name}>
+              <td data-label="Name" class="mono">{v.name}</td>
+              <td data-label="Sensitive">{v.sensitive ? "sensitive (write-only)" : "not sensitive"}</td>
+              <td data-label="Last change">
+                <When at={v.updated_at} />
+              </td>
+              <td data-label="By" class="mono">{v.updated_by ?? "—"}</td>
+              <td data-label="Actions">
+                {writable && (
+                  <a
+                    href={`/console/variables?name=${encodeURIComponent(v.name)}&sensitive=${
+                      v.sensitive ? "1" : "0"
+                    }#set`}
+                  >
+                    Replace value<span class="sr-only">of {v.name}</span>
+                  </a>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <h2 id="set">Set or replace a variable</h2>
       {!writable && (
