@@ -801,10 +801,62 @@ export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boo
 function foldText(text: string, nonAscii: boolean, unicode: boolean, homoglyphs: boolean): string {
   let t = text;
   if (nonAscii) {
-    if (unicode) t = t.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/[\u2018\u2019\u02bc]/g, "'");
-    if (homoglyphs) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
+    let flags: number;
+    if (unicode) {
+      t = nfkcVisible(t);
+      flags = nfkcFlags;
+    } else flags = homoglyphs ? foldFlags(t) : 0;
+    if (unicode && flags & FOLD_QUOTE) t = t.replace(/[\u2018\u2019\u02bc]/g, "'");
+    if (homoglyphs && flags & FOLD_HOMOGLYPH) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
   }
   return t.toLowerCase();
+}
+
+const FOLD_ZERO_WIDTH = 1, FOLD_QUOTE = 2, FOLD_HOMOGLYPH = 4;
+/**
+ * What a UTF-16 code unit may need: zero-width removal (`\udb40` for the tag pairs), quote folding,
+ * homoglyph mapping. One pass over this table replaces three regex scans that mostly find nothing.
+ */
+const FOLD_FLAGS = new Uint8Array(0x10000);
+for (const c of [0xad, 0x180e, 0xfeff, 0xdb40]) FOLD_FLAGS[c] |= FOLD_ZERO_WIDTH;
+for (const [lo, hi] of [[0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x2064], [0x2066, 0x2069]]) {
+  for (let c = lo; c <= hi; c++) FOLD_FLAGS[c] |= FOLD_ZERO_WIDTH;
+}
+for (const c of [0x2018, 0x2019, 0x02bc]) FOLD_FLAGS[c] |= FOLD_QUOTE;
+for (const key of Object.keys(HOMOGLYPHS)) {
+  for (let i = 0; i < key.length; i++) FOLD_FLAGS[key.charCodeAt(i)] |= FOLD_HOMOGLYPH;
+}
+
+/** The FOLD_* flags of the code units of `t` (a superset test: the regexes then decide). */
+function foldFlags(t: string): number {
+  let flags = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0xad) flags |= FOLD_FLAGS[c];
+  }
+  return flags;
+}
+
+let nfkcIn = "";
+let nfkcOut = "";
+/** {@link foldFlags} of `nfkcOut`. */
+let nfkcFlags = 0;
+/**
+ * `text` in NFKC without zero-width and bidi controls. Remembers the last answer: a message's
+ * original scan and its multilingual rules both need it.
+ */
+function nfkcVisible(text: string): string {
+  if (text === nfkcIn) return nfkcOut;
+  let t = text.normalize("NFKC");
+  let flags = foldFlags(t);
+  if (flags & FOLD_ZERO_WIDTH) {
+    t = t.replace(ZERO_WIDTH, "");
+    flags = foldFlags(t);
+  }
+  nfkcIn = text;
+  nfkcOut = t;
+  nfkcFlags = flags;
+  return t;
 }
 
 /** True for the characters `[^\S \n]` matches above ASCII (`\s` minus space and newline). */
@@ -1112,7 +1164,7 @@ export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: 
       scanVariant(set, decodeTags(text), "obfuscated", opts, tally);
     }
     if (SCRIPT_CHARS.test(text)) {
-      const t = text.normalize("NFKC").replace(ZERO_WIDTH, "").toLowerCase();
+      const t = nfkcVisible(text).toLowerCase();
       for (const re of SCRIPT_RULES) {
         if (!re.test(t)) continue;
         count(tally.families, "multilingual");
@@ -1391,6 +1443,14 @@ export class RuleSet {
           if (c === 43 || c === 47 || c === 45 || c === 95) {
             if (++b64run >= 16) hadB64 = true;
           } else b64run = 0;
+          if (c > 0x3000 && c !== 0xfeff) {
+            // CJK and other characters above the wide spaces: a run of them changes nothing more.
+            for (
+              let d = t.charCodeAt(p + 1);
+              p + 1 < n && d > 0x3000 && d !== 0xfeff;
+              d = t.charCodeAt(p + 1)
+            ) p++;
+          }
         }
       }
       if (++p > n) break;
