@@ -69,6 +69,18 @@ Deno.test("pii scanner: negative controls", () => {
   assert.deepEqual(scanPii("MRN: 00123456", { entities: all.entities, healthcare: false }), []);
 });
 
+Deno.test("pii scanner: a phone's extension is part of its span", () => {
+  const spans = (text: string) => scanPii(text, all).map((s) => `${s.entity}:${text.slice(s.start, s.end)}`);
+  assert.deepEqual(spans("callback +1 (646) 555-0187 ext. 42, wants"), ["phone:+1 (646) 555-0187 ext. 42"]);
+  assert.deepEqual(spans("Please call 555-867-5309 x204 and ask"), ["phone:555-867-5309 x204"]);
+  assert.deepEqual(spans("call 555-867-5309, extension 7."), ["phone:555-867-5309, extension 7"]);
+  assert.deepEqual(spans("call 555-867-5309 Ext.99 or #12"), ["phone:555-867-5309 Ext.99"]);
+  // Not extensions: "x" apart from its digits, more than six digits, digits glued to letters.
+  assert.deepEqual(spans("call 555-867-5309 x 2 more times"), ["phone:555-867-5309"]);
+  assert.deepEqual(spans("call 555-867-5309 ext 1234567"), ["phone:555-867-5309"]);
+  assert.deepEqual(spans("call 555-867-5309 x12ab"), ["phone:555-867-5309"]);
+});
+
 Deno.test("pii-detector: marker formats, entity subset, custom patterns, block", () => {
   const text = "Mail jane@example.com, card 4111 1111 1111 1111, badge EMP-004217.";
   const run = (block: Record<string, unknown>) =>

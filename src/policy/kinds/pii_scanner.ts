@@ -419,8 +419,37 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
   }
   if (after === 46 && isDigit(text.charCodeAt(end + 1))) return skipToken(text, end + 1);
   const entity = classify(text, start, end, digits, groups, seps, plus, parenArea, opts);
-  if (entity) out.push({ start, end, entity });
-  return end;
+  if (!entity) return end;
+  // A phone's extension is part of it: redaction must not leave `ext. 42` behind.
+  const spanEnd = entity === "phone" ? extensionEnd(text, end) : end;
+  out.push({ start, end: spanEnd, entity });
+  return spanEnd;
+}
+
+/**
+ * The end of a phone extension right after a number ending at `end` (` ext. 42`, `, extension 7`,
+ * ` x204`, ` #12`: one to six digits), else `end`. `x` must touch its digits (`x 2` is prose).
+ */
+function extensionEnd(text: string, end: number): number {
+  let i = end;
+  if (text.charCodeAt(i) === 44) i++; // ","
+  if (text.charCodeAt(i) !== 32) return end;
+  i++;
+  const c = text.charCodeAt(i) | 32;
+  if (c === 120 || text.charCodeAt(i) === 35) {
+    // "x204", "#12"
+    i++;
+  } else if (c === 101 && (text.charCodeAt(i + 1) | 32) === 120 && (text.charCodeAt(i + 2) | 32) === 116) {
+    // "ext", "ext.", "extension"
+    i += 3;
+    if (text.slice(i, i + 6).toLowerCase() === "ension") i += 6;
+    else if (text.charCodeAt(i) === 46) i++;
+    if (text.charCodeAt(i) === 32) i++;
+  } else return end;
+  const digits = i;
+  while (i < text.length && i - digits < 6 && isDigit(text.charCodeAt(i))) i++;
+  if (i === digits || (i < text.length && isAlnum(text.charCodeAt(i)))) return end;
+  return i;
 }
 
 function allSame(seps: readonly string[], chars: string): boolean {
