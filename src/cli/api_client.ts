@@ -21,14 +21,14 @@ export class ApiClientError extends Error {
   readonly code: string;
   readonly type: string;
   readonly requestId: string | null;
-  readonly details: ReadonlyArray<Record<string, unknown>>;
+  /** The error's `details` (validation issues), each field checked for its type. */
+  readonly details: ReadonlyArray<ValidationDetail>;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    extra: { type?: string; requestId?: string | null; details?: ReadonlyArray<Record<string, unknown>> } =
-      {},
+    extra: { type?: string; requestId?: string | null; details?: ReadonlyArray<ValidationDetail> } = {},
   ) {
     super(message);
     this.name = "ApiClientError";
@@ -174,7 +174,7 @@ export class ControlPlaneClient {
         {
           type: typeof e?.type === "string" ? e.type : undefined,
           requestId: typeof e?.request_id === "string" ? e.request_id : null,
-          details: Array.isArray(e?.details) ? e.details as Array<Record<string, unknown>> : [],
+          details: Array.isArray(e?.details) ? e.details.map(detailOf) : [],
         },
       );
     }
@@ -279,4 +279,20 @@ export class ControlPlaneClient {
   async setVariable(name: string, value: string, sensitive = true): Promise<void> {
     await this.#request("POST", "/v1/config-variables", { json: { name, value, sensitive } });
   }
+}
+
+/** A `details` entry of an API error body, typed field by field (a field of another type is dropped). */
+function detailOf(raw: unknown): ValidationDetail {
+  const d = (raw !== null && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  const out: ValidationDetail = {
+    code: text(d.code) ?? "",
+    path: text(d.path) ?? "",
+    message: text(d.message) ?? "",
+  };
+  if (text(d.hint)) out.hint = text(d.hint);
+  if (num(d.line) !== undefined) out.line = num(d.line);
+  if (num(d.column) !== undefined) out.column = num(d.column);
+  return out;
 }

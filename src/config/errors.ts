@@ -55,8 +55,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Formats an issue the way `kt policy lint` prints it: `file:line:col: path: message (hint)`. */
-export function formatIssue(issue: ConfigIssue): string {
+/** What {@link formatIssue} prints: a config issue, or a control plane's validation detail of one. */
+export type FormattableIssue =
+  & Pick<ConfigIssue, "path" | "message" | "hint" | "file" | "line" | "column">
+  & { code?: string };
+
+/** Formats an issue the way `kt policy lint` prints it: `file:line:col: path: message [code] (hint)`. */
+export function formatIssue(issue: FormattableIssue): string {
   const where = issue.file
     ? `${issue.file}${issue.line ? `:${issue.line}:${issue.column ?? 1}` : ""}: `
     : issue.line
@@ -64,7 +69,7 @@ export function formatIssue(issue: ConfigIssue): string {
     : "";
   const path = issue.path ? `${issue.path}: ` : "";
   const hint = issue.hint ? ` (${issue.hint})` : "";
-  return `${where}${path}${issue.message} [${issue.code}]${hint}`;
+  return `${where}${path}${issue.message}${issue.code ? ` [${issue.code}]` : ""}${hint}`;
 }
 
 /** Levenshtein distance, bounded: returns `max + 1` as soon as the distance exceeds `max`. */

@@ -158,6 +158,14 @@ Deno.test("kt gateway/config/events client commands against a real control plane
     const again = await run(["config", "push", "--file", join(dir, "v1.yaml")]);
     assert.match(again.out, /already stored with the same content/);
     assert.equal((await run(["config", "push", "--file", join(dir, "v2.yaml"), "--json"])).code, 0);
+    // A variable only the gateway can set: stored, with a warning in lint format on stderr.
+    await Deno.writeTextFile(join(dir, "var.yaml"), sampleConfig("1.2.0").replace("gpt-4o-mini", "${MODEL}"));
+    const withVar = await run(["config", "push", "--file", join(dir, "var.yaml")]);
+    assert.equal(withVar.code, 0, withVar.err);
+    assert.match(
+      withVar.err,
+      /^warning: line 6:14: providers\.targets\[0\]\.model: variable \$\{MODEL\} is not set here; every gateway that runs this config must set it \[E007\] \(export MODEL=/m,
+    );
     await Deno.writeTextFile(join(dir, "bad.yaml"), v1.replace("model:", "modle:").replace("1.0.0", "1.0.9"));
     const bad = await run(["config", "push", "--file", join(dir, "bad.yaml")]);
     assert.equal(bad.code, 2);

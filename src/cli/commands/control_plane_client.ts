@@ -19,6 +19,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ApiClientError, ControlPlaneClient } from "../api_client.ts";
+import { formatIssue } from "../../config/errors.ts";
 import { CliError } from "../errors.ts";
 
 /** Where a client command reads and writes. */
@@ -117,12 +118,7 @@ export function cliErrorFrom(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ApiClientError) {
     const lines = [err.message];
-    for (const d of err.details.slice(0, 20)) {
-      const where = d.line ? `line ${d.line}:${d.column ?? 1}: ` : "";
-      const path = d.path ? `${d.path}: ` : "";
-      const hint = d.hint ? ` (${d.hint})` : "";
-      lines.push(`  ${where}${path}${d.message}${d.code ? ` [${d.code}]` : ""}${hint}`);
-    }
+    for (const d of err.details.slice(0, 20)) lines.push(`  ${formatIssue(d)}`);
     if (err.status === 401) lines.push("  check KEEPTRUSTS_API_TOKEN");
     if (err.requestId) lines.push(`  request id: ${err.requestId}`);
     const usage = err.status === 400 || err.status === 404 || err.status === 409 || err.status === 413 ||
@@ -502,13 +498,7 @@ export function configPushCommand(configCommand: Command, io: ClientIo = default
           })\n`
           : `${r.name} ${r.version} is already stored with the same content (${r.digest}); nothing changed\n`,
       );
-      for (const w of r.warnings) {
-        io.stderr(
-          `warning: ${w.line ? `line ${w.line}:${w.column ?? 1}: ` : ""}${
-            w.path ? `${w.path}: ` : ""
-          }${w.message} [${w.code}]${w.hint ? ` (${w.hint})` : ""}\n`,
-        );
-      }
+      for (const w of r.warnings) io.stderr(`warning: ${formatIssue(w)}\n`);
       if (r.created) {
         io.stdout(`roll it out with: kt gateway rollout --version ${r.version} --id <gateway id>\n`);
       }
