@@ -205,7 +205,12 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     finished = true;
     o.onDone({ usage, blocked, outcomes, error, bytes });
   };
-  const send = (text: string) => ctrl.enqueue(encoder.encode(text));
+  /** Events enqueued so far: `pull` reads on until it has forwarded something (see there). */
+  let sent = 0;
+  const send = (text: string) => {
+    sent++;
+    ctrl.enqueue(encoder.encode(text));
+  };
   const sendEvent = (name: string | undefined, data: string) => {
     let s = name ? `event: ${name}\n` : "";
     for (const line of data.split("\n")) s += `data: ${line}\n`;
@@ -460,23 +465,32 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     },
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (blocked || finished) return;
-        if (done) {
-          if (!closeAll()) return;
-          finish();
-          controller.close();
-          return;
+        // A pull that enqueues nothing is not called again, so the stream would stall: read on while
+        // the upstream's chunks only hold back (tool events held for the tool policies, part of an event).
+        const before = sent;
+        while (sent === before) {
+          const { done, value } = await reader.read();
+          if (blocked || finished) return;
+          if (done) {
+            if (!closeAll()) return;
+            finish();
+            controller.close();
+            return;
+          }
+          bytes += value.byteLength;
+          if (bytes > o.maxBytes) {
+            abort(
+              new GatewayError(
+                502,
+                "upstream_failed",
+                "the response exceeded size_limits.max_response_bytes",
+              ),
+              `response exceeded size_limits.max_response_bytes (${o.maxBytes})`,
+            );
+            return;
+          }
+          parser.feed(decoder.decode(value, { stream: true }));
         }
-        bytes += value.byteLength;
-        if (bytes > o.maxBytes) {
-          abort(
-            new GatewayError(502, "upstream_failed", "the response exceeded size_limits.max_response_bytes"),
-            `response exceeded size_limits.max_response_bytes (${o.maxBytes})`,
-          );
-          return;
-        }
-        parser.feed(decoder.decode(value, { stream: true }));
       } catch (err) {
         finish(err instanceof Error ? err.message : String(err));
         controller.error(err);

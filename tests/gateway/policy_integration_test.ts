@@ -341,3 +341,72 @@ Deno.test("policy: redaction.restore puts values back into tool-call arguments (
   // What the provider saw is in the event's findings, never the values.
   assert.ok(!JSON.stringify(gw.audit.events).includes("corp.example"));
 });
+
+Deno.test("policy: held tool-call events arriving one per read do not stall the stream", async () => {
+  // Each upstream read holds only tool-call events (held for agent-firewall): the guarded body must keep
+  // reading instead of waiting for a pull that never comes.
+  const enc = new TextEncoder();
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${
+      JSON.stringify({
+        id: "c1",
+        object: "chat.completion.chunk",
+        model: "m",
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })
+    }\n\n`;
+  const frames = [
+    chunk({ role: "assistant", content: "" }),
+    chunk({
+      tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "lookup", arguments: "" } }],
+    }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '"kt"}' } }] }),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    await req.body?.cancel();
+    let i = 0;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(c) {
+          await new Promise((r) => setTimeout(r, 5));
+          if (i < frames.length) c.enqueue(enc.encode(frames[i++]));
+          else c.close();
+        },
+      }, { highWaterMark: 0 }),
+      { headers: { "content-type": "text/event-stream" } },
+    );
+  });
+  try {
+    await using gw = await startGateway(
+      configDoc({
+        providers: { targets: [target(`http://127.0.0.1:${server.addr.port}/v1`)] },
+        policies: { chain: ["agent-firewall"] },
+        policy: { "agent-firewall": { allowed_tools: ["lookup"] } },
+      }),
+      { env },
+    );
+    const res = await gw.post("/v1/chat/completions", chat("hi", { stream: true }));
+    const reader = res.body!.getReader();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<"stalled">((r) => timer = setTimeout(() => r("stalled"), 3000));
+    let body = "";
+    try {
+      while (true) {
+        const r = await Promise.race([reader.read(), stalled]);
+        assert.notEqual(r, "stalled", "the stream stalled");
+        if (r === "stalled" || r.done) break;
+        body += new TextDecoder().decode(r.value);
+      }
+    } finally {
+      clearTimeout(timer);
+      await reader.cancel().catch(() => {});
+    }
+    assert.match(body, /"arguments":"\{\\"q\\":"/);
+    assert.match(body, /data: \[DONE\]\n\n$/);
+  } finally {
+    await server.shutdown();
+  }
+});
