@@ -24,6 +24,7 @@ import type {
   ChainOutcome,
   CompiledChain,
   Phase,
+  PlaceholderStream,
   PolicyRequest,
   PolicyResult,
   RequestPolicyState,
@@ -65,10 +66,32 @@ function errorText(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).slice(0, 200);
 }
 
-/** Replaces restore placeholders with their originals. */
-function restoreText(text: string, restore: Map<string, string>): string {
+/**
+ * Replaces restore placeholders with their originals. With `json` the text is JSON source (tool-call
+ * arguments), so each original is written JSON-escaped: a value with `"` or `\` keeps the JSON valid.
+ */
+function restoreText(text: string, restore: Map<string, string>, json = false): string {
   if (restore.size === 0 || text.indexOf("[") < 0) return text;
-  return text.replace(PLACEHOLDER, (p) => restore.get(p) ?? p);
+  return text.replace(PLACEHOLDER, (p) => {
+    const v = restore.get(p);
+    return v === undefined ? p : json ? JSON.stringify(v).slice(1, -1) : v;
+  });
+}
+
+/**
+ * Where a trailing possible placeholder starts in `text`: the last `[` when what follows it is a proper
+ * prefix of a placeholder of this request (`[EMA` of `[EMAIL_1]`), else `text.length`. Only the last
+ * `[` can start one: placeholders contain no `[`, so an earlier one is followed by a character no
+ * placeholder has.
+ */
+function placeholderPrefixStart(text: string, restore: Map<string, string>): number {
+  const open = text.lastIndexOf("[");
+  if (open < 0) return text.length;
+  const tail = text.slice(open);
+  for (const key of restore.keys()) {
+    if (key.length > tail.length && key.startsWith(tail)) return open;
+  }
+  return text.length;
 }
 
 class Chain implements CompiledChain {
@@ -376,9 +399,38 @@ export function compileChain(config: KtConfig, options: ChainOptions): CompiledC
   return new Chain(config, options);
 }
 
-/** Re-exported for the gateway: restore placeholders in arbitrary text (e.g. tool-call arguments). */
-export function restorePlaceholders(text: string, state: RequestPolicyState): string {
-  return restoreText(text, state.restore);
+/**
+ * For the gateway: restores placeholders in arbitrary text. With `json` the text is JSON source (tool-call
+ * arguments of OpenAI chat and the Responses API) and the originals are inserted JSON-escaped.
+ */
+export function restorePlaceholders(text: string, state: RequestPolicyState, json = false): string {
+  return restoreText(text, state.restore, json);
+}
+
+/**
+ * Restores placeholders in one text that arrives in pieces, such as a streamed tool call's argument
+ * deltas. `push` returns everything that cannot be the start of a placeholder of this request, restored;
+ * only a possible placeholder prefix (at most one placeholder's length) is held back until the next
+ * delta shows whether it completes. `finish` returns what is still held. The concatenated output equals
+ * {@link restorePlaceholders} of the concatenated input. `json` as in {@link restorePlaceholders}.
+ */
+export function placeholderStream(state: RequestPolicyState, json = false): PlaceholderStream {
+  const restore = state.restore;
+  let held = "";
+  return {
+    push(delta: string): string {
+      if (restore.size === 0) return delta;
+      const text = held === "" ? delta : held + delta;
+      const cut = placeholderPrefixStart(text, restore);
+      held = text.slice(cut);
+      return restoreText(cut === text.length ? text : text.slice(0, cut), restore, json);
+    },
+    finish(): string {
+      const rest = held;
+      held = "";
+      return rest;
+    },
+  };
 }
 
 /** Convenience for callers building segments. */
