@@ -331,18 +331,23 @@ export const CODECS: Readonly<Record<ApiKind, ApiCodec>> = {
 
 /**
  * Applies `fn` to every tool-call argument string of a complete response (OpenAI `function.arguments`,
- * Responses `function_call.arguments`, every string inside an Anthropic `tool_use.input`). Returns the new
- * body, or undefined when nothing changed. Used to restore redacted values for the caller.
+ * Responses `function_call.arguments`, every string inside an Anthropic `tool_use.input`). `json` tells `fn`
+ * whether the string is JSON source (the OpenAI and Responses arguments) rather than a value. Returns the
+ * new body, or undefined when nothing changed. Used to restore redacted values for the caller.
  */
-export function mapToolArguments(api: ApiKind, body: Json, fn: (text: string) => string): Json | undefined {
+export function mapToolArguments(
+  api: ApiKind,
+  body: Json,
+  fn: (text: string, json: boolean) => string,
+): Json | undefined {
   let changed = false;
-  const map = (v: unknown): unknown => {
+  const map = (v: unknown, json = false): unknown => {
     if (typeof v === "string") {
-      const t = fn(v);
+      const t = fn(v, json);
       if (t !== v) changed = true;
       return t;
     }
-    if (Array.isArray(v)) return v.map(map);
+    if (Array.isArray(v)) return v.map((x) => map(x));
     if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, map(x)]));
     return v;
   };
@@ -354,7 +359,7 @@ export function mapToolArguments(api: ApiKind, body: Json, fn: (text: string) =>
         : [];
       calls.forEach((tc, t) => {
         if (isObj(tc) && isObj(tc.function) && str(tc.function.arguments)) {
-          const next = map(tc.function.arguments) as string;
+          const next = map(tc.function.arguments, true) as string;
           if (next !== tc.function.arguments) {
             out = setPath(out, [
               "choices",
@@ -372,7 +377,7 @@ export function mapToolArguments(api: ApiKind, body: Json, fn: (text: string) =>
   } else if (api === "responses" && Array.isArray(body.output)) {
     body.output.forEach((item, i) => {
       if (isObj(item) && item.type === "function_call" && str(item.arguments)) {
-        const next = map(item.arguments) as string;
+        const next = map(item.arguments, true) as string;
         if (next !== item.arguments) out = setPath(out, ["output", String(i), "arguments"], next) as Json;
       }
     });

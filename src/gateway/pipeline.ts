@@ -298,7 +298,8 @@ export async function handleApiRequest(
     let rewritten = output.changed ? applySegments(responseJson, output.segments, out.segments) : undefined;
     if (state.restore.size > 0) {
       // redaction.restore: tool-call arguments get the caller's values back too, not only the text.
-      rewritten = mapToolArguments(api, rewritten ?? responseJson, (t) => restorePlaceholders(t, state)) ??
+      rewritten = mapToolArguments(api, rewritten ?? responseJson, (t, json) =>
+        restorePlaceholders(t, state, json)) ??
         rewritten;
     }
     // Unchanged (and typed): the provider's own bytes, the same JSON, without re-serializing it.

@@ -342,6 +342,24 @@ Deno.test("policy: redaction.restore puts values back into tool-call arguments (
   assert.ok(!JSON.stringify(gw.audit.events).includes("corp.example"));
 });
 
+Deno.test("policy: redaction.restore writes values JSON-escaped into tool-call arguments", async () => {
+  // A custom entity whose value holds quotes and a backslash: inserted raw it would break the JSON. The
+  // mock turns the redacted command `call tool lookup {"badge":"[BADGE_1]"}` into a tool call.
+  const badge = 'BDG"12\\34"';
+  await using gw = await startGateway(configDoc({
+    policies: { chain: ["pii-detector"] },
+    policy: {
+      "pii-detector": {
+        redaction: { restore: true },
+        detect_patterns: [{ name: "badge", pattern: 'BDG"\\d\\d\\\\\\d\\d"' }],
+      },
+    },
+  }));
+  const body = await (await gw.post("/v1/chat/completions", chat(`call tool lookup {"badge":"${badge}"}`)))
+    .json();
+  assert.deepEqual(JSON.parse(body.choices[0].message.tool_calls[0].function.arguments), { badge });
+});
+
 Deno.test("policy: held tool-call events arriving one per read do not stall the stream", async () => {
   // Each upstream read holds only tool-call events (held for agent-firewall): the guarded body must keep
   // reading instead of waiting for a pull that never comes.
