@@ -5,8 +5,10 @@
  *   response size limit and sniffs token usage from the head and tail.
  * - {@link guardSse}: parses SSE (eventsource-parser), runs every text channel
  *   through the policy chain's {@link StreamGuard}, rewrites deltas (redaction,
- *   restore), holds tool-call events when a policy inspects them, and on a block
- *   ends the stream with `event: error` and `data: [DONE]`.
+ *   restore), restores `redaction.restore` placeholders in tool-call argument
+ *   deltas (holding back only a possible placeholder prefix per call), holds
+ *   tool-call events when a policy inspects them, and on a block ends the stream
+ *   with `event: error` and `data: [DONE]`.
  *
  * @module
  */
@@ -15,11 +17,13 @@ import type { ApiKind } from "../providers/types.ts";
 import type {
   ChainOutcome,
   CompiledChain,
+  PlaceholderStream,
   PolicyRequest,
   RequestPolicyState,
   StreamGuard,
   ToolCall,
 } from "../policy/types.ts";
+import { placeholderStream, restorePlaceholders } from "../policy/engine.ts";
 import { isObj, type Obj, type Usage } from "./codecs.ts";
 import { GatewayError } from "./errors.ts";
 
@@ -173,6 +177,16 @@ interface Channel {
   guard: StreamGuard;
   emitted: string;
   closed: boolean;
+  /** Sends a held-back tail as a text delta event of the stream's API (when no end event of its own did). */
+  tail: (text: string) => void;
+}
+
+/** One streamed tool call's arguments under `redaction.restore`. */
+interface ArgsChannel {
+  restore: PlaceholderStream;
+  done: boolean;
+  /** Sends (or holds with the tool events) a held-back tail as an argument delta event of the stream's API. */
+  tail: (text: string) => void;
 }
 
 /** Options of {@link guardSse}. */
@@ -189,6 +203,8 @@ export interface GuardOptions {
 /** Governs an SSE body: see the module doc. */
 export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): ReadableStream<Uint8Array> {
   const channels = new Map<string, Channel>();
+  const args = new Map<string, ArgsChannel>();
+  const restoring = o.state.restore.size > 0;
   const outcomes: ChainOutcome[] = [];
   const usage: Usage = {};
   const heldTools: string[] = [];
@@ -197,6 +213,8 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
   let finished = false;
   let blocked: ChainOutcome | undefined;
   let ctrl: ReadableStreamDefaultController<Uint8Array>;
+  /** The last OpenAI chunk with `choices`: the template of chunks the guard adds. */
+  let lastChunk: Obj = {};
   const reader = body.getReader();
   const decoder = new TextDecoder();
 
@@ -216,14 +234,6 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     for (const line of data.split("\n")) s += `data: ${line}\n`;
     send(s + "\n");
   };
-  const channel = (key: string): Channel => {
-    let c = channels.get(key);
-    if (!c) {
-      c = { guard: o.chain.streamGuard(o.request, o.state), emitted: "", closed: false };
-      channels.set(key, c);
-    }
-    return c;
-  };
   /** Ends the stream early: an `error` event with `err`, `[DONE]`, and the upstream body cancelled. */
   const abort = (err: GatewayError, error?: string) => {
     sendEvent("error", JSON.stringify(err.toBody(o.requestId)));
@@ -240,9 +250,16 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       }),
     );
   };
-  /** Pushes a delta through the channel's guard; returns the text to send, or undefined when blocked. */
-  const push = (key: string, text: string): string | undefined => {
-    const c = channel(key);
+  /**
+   * Pushes a delta through the channel's guard; returns the text to send, or undefined when blocked.
+   * `tail` sends the channel's held-back rest if the stream ends without the channel's own end event.
+   */
+  const push = (key: string, text: string, tail: (text: string) => void): string | undefined => {
+    let c = channels.get(key);
+    if (!c) {
+      c = { guard: o.chain.streamGuard(o.request, o.state), emitted: "", closed: false, tail };
+      channels.set(key, c);
+    }
     const r = c.guard.push(text);
     if (r.blocked) {
       block(r.blocked);
@@ -265,6 +282,25 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     c.emitted += r.emit;
     return r.emit;
   };
+  /**
+   * redaction.restore on a tool call's argument delta: returns what can go out now (a possible placeholder
+   * prefix is held back until the next delta). `tail` sends the held rest when the call ends.
+   */
+  const restoreArgs = (key: string, delta: string, tail: (text: string) => void): string => {
+    let a = args.get(key);
+    if (!a) {
+      a = { restore: placeholderStream(o.state, true), done: false, tail };
+      args.set(key, a);
+    }
+    return a.restore.push(delta);
+  };
+  /** Ends a tool call's arguments: returns the held-back rest ("" when none or already ended). */
+  const endArgs = (key: string): string => {
+    const a = args.get(key);
+    if (!a || a.done) return "";
+    a.done = true;
+    return a.restore.finish();
+  };
   const checkTools = (): boolean => {
     if (!o.chain.checksToolCalls || toolCalls.size === 0) return true;
     const outcome = o.chain.runOutput(
@@ -282,9 +318,20 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     for (const ev of heldTools) send(ev);
     heldTools.length = 0;
   };
-  /** End of the answer: closes every channel, checks and releases held tool calls; false when blocked. */
+  /**
+   * End of the answer: closes every channel and tool call (sending held-back tails), checks and releases
+   * held tool calls; false when blocked.
+   */
   const closeAll = (): boolean => {
-    for (const key of channels.keys()) if (close(key) === undefined) return false;
+    for (const [key, c] of channels) {
+      const tail = close(key);
+      if (tail === undefined) return false;
+      if (tail) c.tail(tail);
+    }
+    for (const [key, a] of args) {
+      const tail = endArgs(key);
+      if (tail) a.tail(tail);
+    }
     if (!checkTools()) return false;
     releaseTools();
     return true;
@@ -315,53 +362,105 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
 
   type Handled = "same" | "changed" | "drop";
 
+  /** An OpenAI chunk like the stream's last one carrying only `choice` (no usage). */
+  const openAiChunk = (choice: Obj): string =>
+    JSON.stringify({ ...lastChunk, choices: [choice], usage: undefined });
+  const openAiText = (idx: number, text: string): Obj =>
+    o.api === "completions"
+      ? { index: idx, text, finish_reason: null }
+      : { index: idx, delta: { content: text }, finish_reason: null };
+  const openAiArgs = (idx: number, tool: number, text: string): Obj => ({
+    index: idx,
+    delta: { tool_calls: [{ index: tool, function: { arguments: text } }] },
+    finish_reason: null,
+  });
+  /** Tool-call events go out now, or wait with the held tool calls when a policy checks them. */
+  const toolEvent = (name: string | undefined, data: string) => {
+    if (o.chain.checksToolCalls) heldTools.push(serialize(name, data));
+    else sendEvent(name, data);
+  };
+
   const onOpenAi = (name: string | undefined, json: Obj): Handled => {
     sniffUsageObj(json.usage, usage);
     if (!Array.isArray(json.choices)) return "same";
+    lastChunk = json;
+    const field = o.api === "completions" ? "text" : "content";
     let changed = false;
+    /** The chunk carries tool-call deltas that wait for the tool policies. */
+    let hold = false;
+    /** Argument holders of this chunk by tool key, so a tail at the end follows them in the same chunk. */
+    const argHolders = new Map<string, Obj>();
+    const ended: Array<{ idx: number; text?: Obj }> = [];
     for (const choice of json.choices) {
       if (!isObj(choice)) continue;
       const idx = Number(choice.index ?? 0);
       const delta = isObj(choice.delta) ? choice.delta : undefined;
-      const field = o.api === "completions" ? "text" : "content";
       const holder = o.api === "completions" ? choice : delta;
+      let textHolder: Obj | undefined;
       if (holder && typeof holder[field] === "string" && holder[field] !== "") {
-        const emit = push(`c${idx}`, holder[field] as string);
+        const emit = push(
+          `c${idx}`,
+          holder[field] as string,
+          (t) => sendEvent(name, openAiChunk(openAiText(idx, t))),
+        );
         if (emit === undefined) return "drop";
         holder[field] = emit;
+        textHolder = holder;
         changed = true;
       }
-      if (delta && Array.isArray(delta.tool_calls) && o.chain.checksToolCalls) {
+      if (delta && Array.isArray(delta.tool_calls)) {
+        if (o.chain.checksToolCalls) hold = true;
         for (const tc of delta.tool_calls) {
           if (!isObj(tc)) continue;
-          const key = `${idx}:${tc.index ?? 0}`;
-          const entry = toolCalls.get(key) ?? { name: "", arguments: "" };
-          const fn = isObj(tc.function) ? tc.function : {};
-          if (typeof fn.name === "string") entry.name += fn.name;
-          if (typeof fn.arguments === "string") entry.arguments += fn.arguments;
-          if (typeof tc.id === "string") entry.id = tc.id;
-          toolCalls.set(key, entry);
+          const tool = Number(tc.index ?? 0);
+          const key = `${idx}:${tool}`;
+          const fn = isObj(tc.function) ? tc.function : undefined;
+          if (o.chain.checksToolCalls) {
+            const entry = toolCalls.get(key) ?? { name: "", arguments: "" };
+            if (typeof fn?.name === "string") entry.name += fn.name;
+            if (typeof fn?.arguments === "string") entry.arguments += fn.arguments;
+            if (typeof tc.id === "string") entry.id = tc.id;
+            toolCalls.set(key, entry);
+          }
+          if (restoring && fn && typeof fn.arguments === "string") {
+            const next = restoreArgs(
+              key,
+              fn.arguments,
+              (t) => toolEvent(name, openAiChunk(openAiArgs(idx, tool, t))),
+            );
+            argHolders.set(key, fn);
+            if (next !== fn.arguments) {
+              fn.arguments = next;
+              changed = true;
+            }
+          }
         }
-        heldTools.push(serialize(name, JSON.stringify(json)));
-        return "drop";
       }
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) {
-        const tail = close(`c${idx}`);
-        if (tail === undefined) return "drop";
-        if (tail) {
-          const extra = structuredClone(json);
-          const c0 = { index: idx, finish_reason: null } as Obj;
-          if (o.api === "completions") c0.text = tail;
-          else c0.delta = { content: tail };
-          extra.choices = [c0];
-          delete extra.usage;
-          sendEvent(name, JSON.stringify(extra));
-        }
-        if (!checkTools()) return "drop";
-        releaseTools();
+        ended.push({ idx, text: textHolder });
       }
     }
-    return changed ? "changed" : "same";
+    for (const { idx, text } of ended) {
+      // Held-back rests go out before the finish: appended to this chunk's own delta of the same text or
+      // tool call (they follow it), else as a chunk of their own ahead of this one.
+      const tail = close(`c${idx}`);
+      if (tail === undefined) return "drop";
+      if (tail && text) text[field] = String(text[field]) + tail;
+      else if (tail) sendEvent(name, openAiChunk(openAiText(idx, tail)));
+      for (const [key, a] of args) {
+        if (!key.startsWith(`${idx}:`)) continue;
+        const rest = endArgs(key);
+        const own = argHolders.get(key);
+        if (rest && own) own.arguments = String(own.arguments) + rest;
+        else if (rest) a.tail(rest);
+      }
+    }
+    if (hold) heldTools.push(serialize(name, JSON.stringify(json)));
+    if (ended.length > 0) {
+      if (!checkTools()) return "drop";
+      releaseTools();
+    }
+    return hold ? "drop" : changed ? "changed" : "same";
   };
 
   const onAnthropic = (name: string | undefined, json: Obj): Handled => {
@@ -369,11 +468,26 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     if (type === "message_start" && isObj(json.message)) sniffUsageObj(json.message.usage, usage);
     if (type === "message_delta") sniffUsageObj(json.usage, usage);
     const index = Number(json.index ?? 0);
+    const key = `b${index}`;
+    /** Events of a tool block wait with the held tool calls when a policy checks them. */
+    const blockEvent = (ev: string, data: string) => {
+      if (toolCalls.has(key)) heldTools.push(serialize(ev, data));
+      else sendEvent(ev, data);
+    };
     if (
       type === "content_block_start" && isObj(json.content_block) && json.content_block.type === "tool_use"
     ) {
+      let changed = false;
+      if (restoring) {
+        // The block's `input` is normally `{}` (arguments follow as deltas); restore it when it is not.
+        const input = mapStrings(json.content_block.input, (s) => restorePlaceholders(s, o.state));
+        if (input !== json.content_block.input) {
+          json.content_block.input = input;
+          changed = true;
+        }
+      }
       if (o.chain.checksToolCalls) {
-        toolCalls.set(`b${index}`, {
+        toolCalls.set(key, {
           id: String(json.content_block.id ?? ""),
           name: String(json.content_block.name ?? ""),
           arguments: "",
@@ -381,33 +495,55 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
         heldTools.push(serialize(name, JSON.stringify(json)));
         return "drop";
       }
+      if (changed) return "changed";
     }
     if (type === "content_block_delta" && isObj(json.delta)) {
       if (json.delta.type === "text_delta" && typeof json.delta.text === "string") {
-        const emit = push(`b${index}`, json.delta.text);
+        const emit = push(key, json.delta.text, (t) =>
+          sendEvent(
+            "content_block_delta",
+            JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text: t } }),
+          ));
         if (emit === undefined) return "drop";
         json.delta.text = emit;
         return "changed";
       }
-      if (json.delta.type === "input_json_delta" && toolCalls.has(`b${index}`)) {
-        toolCalls.get(`b${index}`)!.arguments += String(json.delta.partial_json ?? "");
-        heldTools.push(serialize(name, JSON.stringify(json)));
-        return "drop";
+      if (json.delta.type === "input_json_delta") {
+        const raw = json.delta.partial_json;
+        let changed = false;
+        if (restoring && typeof raw === "string") {
+          const next = restoreArgs(key, raw, (t) =>
+            blockEvent(
+              "content_block_delta",
+              JSON.stringify({
+                type: "content_block_delta",
+                index,
+                delta: { type: "input_json_delta", partial_json: t },
+              }),
+            ));
+          if (next !== raw) {
+            json.delta.partial_json = next;
+            changed = true;
+          }
+        }
+        if (toolCalls.has(key)) {
+          toolCalls.get(key)!.arguments += String(raw ?? "");
+          heldTools.push(serialize(name, JSON.stringify(json)));
+          return "drop";
+        }
+        if (changed) return "changed";
       }
     }
     if (type === "content_block_stop") {
-      if (toolCalls.has(`b${index}`)) {
+      const rest = endArgs(key);
+      if (rest) args.get(key)!.tail(rest);
+      if (toolCalls.has(key)) {
         heldTools.push(serialize(name, JSON.stringify(json)));
         return "drop";
       }
-      const tail = close(`b${index}`);
+      const tail = close(key);
       if (tail === undefined) return "drop";
-      if (tail) {
-        sendEvent(
-          "content_block_delta",
-          JSON.stringify({ type: "content_block_delta", index, delta: { type: "text_delta", text: tail } }),
-        );
-      }
+      if (tail) channels.get(key)!.tail(tail);
     }
     if ((type === "message_delta" || type === "message_stop") && !closeAll()) return "drop";
     return "same";
@@ -416,8 +552,20 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
   const onResponses = (name: string | undefined, json: Obj): Handled => {
     const type = String(json.type ?? name ?? "");
     const key = `o${json.output_index ?? 0}.${json.content_index ?? 0}`;
+    const fnKey = `f${json.output_index ?? 0}`;
     if (type === "response.output_text.delta" && typeof json.delta === "string") {
-      const emit = push(key, json.delta);
+      const { item_id, output_index, content_index } = json;
+      const emit = push(key, json.delta, (t) =>
+        sendEvent(
+          "response.output_text.delta",
+          JSON.stringify({
+            type: "response.output_text.delta",
+            item_id,
+            output_index,
+            content_index,
+            delta: t,
+          }),
+        ));
       if (emit === undefined) return "drop";
       json.delta = emit;
       return "changed";
@@ -434,6 +582,23 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       json.text = channels.get(key)?.emitted ?? json.text;
       return "changed";
     }
+    if (type === "response.function_call_arguments.delta" && typeof json.delta === "string") {
+      if (!restoring) return "same";
+      const { item_id, output_index } = json;
+      const next = restoreArgs(fnKey, json.delta, (t) =>
+        sendEvent(
+          "response.function_call_arguments.delta",
+          JSON.stringify({ type: "response.function_call_arguments.delta", item_id, output_index, delta: t }),
+        ));
+      if (next === json.delta) return "same";
+      json.delta = next;
+      return "changed";
+    }
+    let changed = false;
+    if (type === "response.function_call_arguments.done" || type === "response.output_item.done") {
+      const rest = endArgs(fnKey);
+      if (rest) args.get(fnKey)!.tail(rest);
+    }
     if (type === "response.output_item.done" && isObj(json.item) && json.item.type === "function_call") {
       if (o.chain.checksToolCalls) {
         toolCalls.set(`i${json.output_index}`, {
@@ -448,13 +613,24 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       type === "response.content_part.done"
     ) {
       if (type === "response.completed") {
-        for (const k of channels.keys()) if (close(k) === undefined) return "drop";
+        for (const [k, c] of channels) {
+          const tail = close(k);
+          if (tail === undefined) return "drop";
+          if (tail) c.tail(tail);
+        }
+        for (const [k, a] of args) {
+          const rest = endArgs(k);
+          if (rest) a.tail(rest);
+        }
         sniffUsageObj(isObj(json.response) ? json.response.usage : undefined, usage);
       }
       rewriteResponseTexts(json, channels);
-      return "changed";
+      changed = true;
     }
-    return "same";
+    // Whole argument strings (`…arguments.done`, function_call items, the final response) get the
+    // caller's values back the same way as the deltas before them.
+    if (restoring && restoreResponseArguments(json, o.state)) changed = true;
+    return changed ? "changed" : "same";
   };
 
   const parser = createParser({ onEvent });
@@ -530,4 +706,49 @@ function rewriteResponseTexts(json: Obj, channels: Map<string, Channel>): void {
       if (isObj(item) && Array.isArray(item.content)) item.content.forEach((p, j) => setPart(p, i, j));
     });
   }
+}
+
+/**
+ * Restores whole Responses API argument strings: `arguments` of a `…function_call_arguments.done` event and
+ * of the function calls in `json.item` and `json.response.output`.
+ */
+function restoreResponseArguments(json: Obj, state: RequestPolicyState): boolean {
+  let changed = false;
+  const restore = (holder: Obj) => {
+    if (typeof holder.arguments !== "string") return;
+    const next = restorePlaceholders(holder.arguments, state, true);
+    if (next !== holder.arguments) {
+      holder.arguments = next;
+      changed = true;
+    }
+  };
+  const isCall = (item: unknown): item is Obj => isObj(item) && item.type === "function_call";
+  if (json.type === "response.function_call_arguments.done") restore(json);
+  if (isCall(json.item)) restore(json.item);
+  if (isObj(json.response) && Array.isArray(json.response.output)) {
+    for (const item of json.response.output) if (isCall(item)) restore(item);
+  }
+  return changed;
+}
+
+/** `v` with `fn` applied to every string inside it (copies along changed paths); `v` itself when unchanged. */
+function mapStrings(v: unknown, fn: (s: string) => string): unknown {
+  if (typeof v === "string") return fn(v);
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const y = mapStrings(x, fn);
+      if (y !== x) (out ??= v.slice())[i] = y;
+    });
+    return out ?? v;
+  }
+  if (isObj(v)) {
+    let out: Obj | undefined;
+    for (const [k, x] of Object.entries(v)) {
+      const y = mapStrings(x, fn);
+      if (y !== x) (out ??= { ...v })[k] = y;
+    }
+    return out ?? v;
+  }
+  return v;
 }

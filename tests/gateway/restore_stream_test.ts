@@ -1,0 +1,616 @@
+/**
+ * redaction.restore on streamed tool-call arguments, for every API kt streams (OpenAI chat, Anthropic
+ * messages, the Responses API): placeholders split across argument deltas reach the caller restored, only a
+ * possible placeholder prefix is ever held back, and the SSE stays valid (checked raw and with the SDKs).
+ */
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
+import { chat, configDoc, startGateway, type TestGateway } from "../helpers/gateway.ts";
+
+const env = { UP_KEY: "sk-restore-stream-key-0123456789" };
+const restoreChain = (extra: Record<string, unknown> = {}, chain: string[] = []) => ({
+  policies: { chain: ["pii-detector", ...chain] },
+  policy: { "pii-detector": { redaction: { restore: true } }, ...extra },
+});
+/** The user's message: becomes `mail [EMAIL_1] and [EMAIL_2] now` for the provider. */
+const USER = "mail bob@corp.example and alice@corp.example now";
+
+/**
+ * A provider on 127.0.0.1 that answers any POST with `frames` as an SSE body. With `gated`, only the first
+ * frame goes out at once; each {@link Scripted.step} lets one more go, so a test can see what the client
+ * received before the provider sent anything further.
+ */
+interface Scripted {
+  baseUrl: string;
+  // deno-lint-ignore no-explicit-any
+  bodies: any[];
+  step(): void;
+  close(): Promise<void>;
+}
+
+function scripted(frames: string[], gated = false): Scripted {
+  const enc = new TextEncoder();
+  // deno-lint-ignore no-explicit-any
+  const bodies: any[] = [];
+  let allowed = gated ? 1 : Infinity;
+  let wake: (() => void) | undefined;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    bodies.push(await req.json());
+    let i = 0;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(c) {
+          while (i >= allowed && i < frames.length) await new Promise<void>((r) => wake = r);
+          if (i >= frames.length) return c.close();
+          c.enqueue(enc.encode(frames[i++]));
+        },
+      }, { highWaterMark: 0 }),
+      { headers: { "content-type": "text/event-stream" } },
+    );
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+    bodies,
+    step() {
+      allowed++;
+      wake?.();
+    },
+    async close() {
+      allowed = Infinity;
+      wake?.();
+      await server.shutdown();
+    },
+  };
+}
+
+const sse = (v: unknown) => `data: ${JSON.stringify(v)}\n\n`;
+const named = (type: string, v: Record<string, unknown>) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...v })}\n\n`;
+
+/** One parsed SSE event as the client received it. */
+interface Ev {
+  event?: string;
+  data: string;
+  // deno-lint-ignore no-explicit-any
+  json?: any;
+}
+
+/** Strict SSE framing: every block is `event:` / `data:` lines only, blocks end with a blank line. */
+function parseSse(text: string): Ev[] {
+  assert.ok(text === "" || text.endsWith("\n\n"), "the body ends at an event boundary");
+  const out: Ev[] = [];
+  for (const block of text.split("\n\n").slice(0, -1)) {
+    let event: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event: ")) event = line.slice(7);
+      else if (line.startsWith("data: ")) data.push(line.slice(6));
+      else assert.fail(`unexpected SSE line ${JSON.stringify(line)}`);
+    }
+    const d = data.join("\n");
+    out.push({ event, data: d, json: d === "[DONE]" ? undefined : JSON.parse(d) });
+  }
+  return out;
+}
+
+/** Reads a streamed response event by event. */
+function sseReader(res: Response) {
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = "";
+  const all: Ev[] = [];
+  return {
+    all,
+    /** Reads until `pred` holds for a received event; fails after `ms`. Returns the events read. */
+    async until(pred: (e: Ev) => boolean, what: string, ms = 3000): Promise<Ev[]> {
+      const got: Ev[] = [];
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+      });
+      try {
+        while (true) {
+          const cut = buf.lastIndexOf("\n\n");
+          if (cut >= 0) {
+            const evs = parseSse(buf.slice(0, cut + 2));
+            buf = buf.slice(cut + 2);
+            got.push(...evs);
+            all.push(...evs);
+            if (evs.some(pred)) return got;
+          }
+          const r = await Promise.race([reader.read(), timeout]);
+          if (r.done) throw new Error(`stream ended before ${what}`);
+          buf += dec.decode(r.value, { stream: true });
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async rest(): Promise<Ev[]> {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) buf += dec.decode(r.value);
+      const evs = parseSse(buf);
+      all.push(...evs);
+      return evs;
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+const openaiTarget = (baseUrl: string) => ({
+  id: "up",
+  provider: "openai",
+  base_url: baseUrl,
+  secret_key_ref: { env: "UP_KEY" },
+});
+
+async function gatewayFor(target: Record<string, unknown>, chain = restoreChain()): Promise<TestGateway> {
+  return await startGateway(configDoc({ providers: { targets: [target] }, ...chain }), { env });
+}
+
+// --- OpenAI chat ---------------------------------------------------------------------------------
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null, index = 0) =>
+  sse({
+    id: "chatcmpl-r",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "m",
+    choices: [{ index, delta, finish_reason: finish }],
+  });
+const callStart = (index: number, name: string) => ({
+  tool_calls: [{ index, id: `call_${index}`, type: "function", function: { name, arguments: "" } }],
+});
+const args = (index: number, text: string) => ({ tool_calls: [{ index, function: { arguments: text } }] });
+/** Arguments of tool call `t` as the client assembles them from the deltas. */
+function chatArgs(evs: Ev[], t = 0): string {
+  let s = "";
+  for (const e of evs) {
+    for (const c of e.json?.choices ?? []) {
+      for (const tc of c.delta?.tool_calls ?? []) if (tc.index === t) s += tc.function?.arguments ?? "";
+    }
+  }
+  return s;
+}
+
+Deno.test("restore stream: chat tool-call argument deltas — a split placeholder is restored, nothing else is held", async () => {
+  const up = scripted([
+    chunk({ role: "assistant", content: "" }),
+    chunk(callStart(0, "send_email")),
+    chunk(args(0, '{"to":"[EM')),
+    chunk(args(0, 'AIL_1]","cc":["alice@co')),
+    chunk(args(0, 'rp.example","[EMAIL_')),
+    chunk(args(0, '2]"],"n":[1,2]}')),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ], true);
+  try {
+    await using gw = await gatewayFor(openaiTarget(up.baseUrl));
+    const res = await gw.post("/v1/chat/completions", chat(USER, { stream: true }));
+    assert.equal(res.status, 200);
+    const r = sseReader(res);
+    const hasArgs = (want: string) => (e: Ev) => chatArgs([e]) === want;
+    const delta = async (want: string) => {
+      up.step();
+      const got = await r.until(hasArgs(want), `the delta ${JSON.stringify(want)}`);
+      assert.equal(chatArgs(got), want, "exactly this was released");
+    };
+    await r.until((e) => e.json?.choices?.[0]?.delta?.role === "assistant", "the role chunk");
+    up.step();
+    await r.until((e) => e.json?.choices?.[0]?.delta?.tool_calls?.[0]?.id === "call_0", "the call start");
+    // Each answer reaches the client before the provider sends the next delta: only "[EM" waits.
+    await delta('{"to":"');
+    await delta('bob@corp.example","cc":["alice@co');
+    await delta('rp.example","');
+    await delta('alice@corp.example"],"n":[1,2]}');
+    up.step();
+    up.step();
+    await r.rest();
+    assert.deepEqual(JSON.parse(chatArgs(r.all)), {
+      to: "bob@corp.example",
+      cc: ["alice@corp.example", "alice@corp.example"],
+      n: [1, 2],
+    });
+    assert.equal(r.all.at(-1)!.data, "[DONE]");
+    assert.equal(r.all.at(-2)!.json.choices[0].finish_reason, "tool_calls");
+    assert.match(up.bodies[0].messages[0].content, /mail \[EMAIL_1\] and \[EMAIL_2\] now/);
+    assert.equal(gw.audit.events.length, 1);
+    assert.ok(!JSON.stringify(gw.audit.events).includes("corp.example"));
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("restore stream: chat — two calls, tool policies holding the calls, finish in the last delta's chunk, SDK accumulation", async () => {
+  const frames = [
+    chunk({ role: "assistant", content: "Sending to [EMA" }),
+    chunk({ content: "IL_1] now." }),
+    chunk(callStart(0, "send_email")),
+    chunk(args(0, '{"to":"[EMAIL_1')),
+    chunk(args(0, ']"}')),
+    chunk(callStart(1, "notify")),
+    // The last delta of each call and the finish share one chunk; call 1 still holds "[EMAIL_" then.
+    chunk({ tool_calls: [{ index: 1, function: { arguments: '{"who":"[EMAIL_' } }] }),
+    chunk({ tool_calls: [{ index: 1, function: { arguments: '2]"}' } }] }, "tool_calls"),
+    sse({
+      id: "chatcmpl-r",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 },
+    }),
+    "data: [DONE]\n\n",
+  ];
+  for (
+    const chain of [
+      restoreChain(),
+      restoreChain({ "agent-firewall": { allowed_tools: ["send_*", "notify"] } }, ["agent-firewall"]),
+    ]
+  ) {
+    const up = scripted(frames);
+    try {
+      await using gw = await gatewayFor(openaiTarget(up.baseUrl), chain);
+      const evs = parseSse(
+        await (await gw.post("/v1/chat/completions", chat(USER, { stream: true }))).text(),
+      );
+      const text = evs.map((e) => e.json?.choices?.[0]?.delta?.content ?? "").join("");
+      assert.equal(text, "Sending to bob@corp.example now.");
+      assert.deepEqual(JSON.parse(chatArgs(evs, 0)), { to: "bob@corp.example" });
+      assert.deepEqual(JSON.parse(chatArgs(evs, 1)), { who: "alice@corp.example" });
+      assert.equal(evs.at(-1)!.data, "[DONE]");
+      assert.equal(gw.audit.events.at(-1)!.output_tokens, 9, "usage kept");
+
+      const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const stream = openai.chat.completions.stream({
+        model: "m",
+        messages: [{ role: "user", content: USER }],
+      });
+      const done = await stream.finalChatCompletion();
+      const calls = done.choices[0].message.tool_calls!.map((c) =>
+        c.type === "function" ? { name: c.function.name, arguments: c.function.arguments } : null
+      );
+      assert.deepEqual(calls, [
+        { name: "send_email", arguments: '{"to":"bob@corp.example"}' },
+        { name: "notify", arguments: '{"who":"alice@corp.example"}' },
+      ]);
+    } finally {
+      await up.close();
+    }
+  }
+});
+
+Deno.test("restore stream: chat — a held prefix is flushed when the call is cut off or the stream just ends", async () => {
+  // Cut off by max_tokens: "[EMAIL_" never completes and must still reach the client, before the finish.
+  const cut = scripted([
+    chunk(callStart(0, "send_email")),
+    chunk(args(0, '{"to":"[EMAIL_')),
+    chunk({}, "length"),
+    "data: [DONE]\n\n",
+  ]);
+  // No finish chunk, no [DONE]: the provider closes the body after a delta ending in a prefix.
+  const ended = scripted([chunk(callStart(0, "f")), chunk(args(0, '{"a":"x [EMAIL'))]);
+  try {
+    await using a = await gatewayFor(openaiTarget(cut.baseUrl));
+    const evs = parseSse(await (await a.post("/v1/chat/completions", chat(USER, { stream: true }))).text());
+    assert.equal(chatArgs(evs), '{"to":"[EMAIL_');
+    const finishAt = evs.findIndex((e) => e.json?.choices?.[0]?.finish_reason === "length");
+    assert.equal(chatArgs(evs.slice(finishAt)), "", "the rest came before the finish chunk");
+    assert.equal(evs.at(-1)!.data, "[DONE]");
+
+    await using b = await gatewayFor(openaiTarget(ended.baseUrl));
+    const evs2 = parseSse(await (await b.post("/v1/chat/completions", chat(USER, { stream: true }))).text());
+    assert.equal(chatArgs(evs2), '{"a":"x [EMAIL');
+    assert.equal(evs2.at(-1)!.json.id, "chatcmpl-r", "the added chunk looks like the provider's");
+  } finally {
+    await cut.close();
+    await ended.close();
+  }
+});
+
+Deno.test("restore stream: chat text tails keep their order and are not lost when the stream just ends", async () => {
+  const long = "The report is attached and the figures look fine overall. ".repeat(4);
+  // Text and finish in one chunk: the held-back rest belongs after this chunk's own text, not before it.
+  const oneChunk = scripted([chunk({ content: `${long}Write to [EMAIL_1].` }, "stop"), "data: [DONE]\n\n"]);
+  // Text, then the body just ends (no finish chunk, no [DONE]): the rest still reaches the client.
+  const ended = scripted([chunk({ content: "Write to [EMAIL_2]" })]);
+  const text = (evs: Ev[]) => evs.map((e) => e.json?.choices?.[0]?.delta?.content ?? "").join("");
+  try {
+    await using a = await gatewayFor(openaiTarget(oneChunk.baseUrl));
+    const evs = parseSse(await (await a.post("/v1/chat/completions", chat(USER, { stream: true }))).text());
+    assert.equal(text(evs), `${long}Write to bob@corp.example.`);
+    await using b = await gatewayFor(openaiTarget(ended.baseUrl));
+    const evs2 = parseSse(await (await b.post("/v1/chat/completions", chat(USER, { stream: true }))).text());
+    assert.equal(text(evs2), "Write to alice@corp.example");
+  } finally {
+    await oneChunk.close();
+    await ended.close();
+  }
+});
+
+Deno.test("restore stream: values are JSON-escaped in streamed arguments", async () => {
+  // A custom entity whose value holds quotes and a backslash: inserted raw it would break the JSON.
+  const badge = 'BDG"12\\34"';
+  const chain = restoreChain({
+    "pii-detector": {
+      redaction: { restore: true },
+      detect_patterns: [{ name: "badge", pattern: 'BDG"\\d\\d\\\\\\d\\d"' }],
+    },
+  });
+  const up = scripted([
+    chunk(callStart(0, "lookup")),
+    chunk(args(0, '{"badge":"[BAD')),
+    chunk(args(0, 'GE_1]"}')),
+    chunk({}, "tool_calls"),
+    "data: [DONE]\n\n",
+  ]);
+  try {
+    await using gw = await gatewayFor(openaiTarget(up.baseUrl), chain);
+    const res = await gw.post("/v1/chat/completions", chat(`look up ${badge}`, { stream: true }));
+    const evs = parseSse(await res.text());
+    assert.match(up.bodies[0].messages[0].content, /look up \[BADGE_1\]/);
+    assert.deepEqual(JSON.parse(chatArgs(evs)), { badge });
+  } finally {
+    await up.close();
+  }
+});
+
+// --- Anthropic messages --------------------------------------------------------------------------
+
+const anthropicTarget = (baseUrl: string) => ({
+  id: "claude",
+  provider: "anthropic",
+  model: "claude-x",
+  base_url: baseUrl,
+  secret_key_ref: { env: "UP_KEY" },
+});
+const messageStart = named("message_start", {
+  message: {
+    id: "msg_r",
+    type: "message",
+    role: "assistant",
+    model: "claude-x",
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 5, output_tokens: 1 },
+  },
+});
+const jsonDelta = (index: number, partial_json: string) =>
+  named("content_block_delta", { index, delta: { type: "input_json_delta", partial_json } });
+const messageEnd = [
+  named("message_delta", {
+    delta: { stop_reason: "tool_use", stop_sequence: null },
+    usage: { output_tokens: 7 },
+  }),
+  named("message_stop", {}),
+];
+function partialJson(evs: Ev[], index: number): string {
+  return evs.filter((e) => e.json?.type === "content_block_delta" && e.json.index === index)
+    .map((e) => e.json.delta.partial_json ?? "").join("");
+}
+
+Deno.test("restore stream: Anthropic input_json_delta — split placeholders restored delta by delta; SDK parses the input", async () => {
+  const frames = [
+    messageStart,
+    named("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    named("content_block_delta", { index: 0, delta: { type: "text_delta", text: "ok" } }),
+    named("content_block_stop", { index: 0 }),
+    named("content_block_start", {
+      index: 1,
+      content_block: { type: "tool_use", id: "toolu_1", name: "send_email", input: {} },
+    }),
+    jsonDelta(1, '{"to": "['),
+    jsonDelta(1, 'EMAIL_1]", "cc": "alice@co'),
+    jsonDelta(1, 'rp.example", "bcc": "[EMAIL_2'),
+    jsonDelta(1, ']"}'),
+    named("content_block_stop", { index: 1 }),
+    ...messageEnd,
+  ];
+  const up = scripted(frames, true);
+  try {
+    await using gw = await gatewayFor(anthropicTarget(up.baseUrl));
+    const res = await gw.post("/v1/messages", {
+      model: "claude-x",
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: "user", content: USER }],
+    });
+    assert.equal(res.status, 200);
+    const r = sseReader(res);
+    for (let i = 1; i <= 4; i++) up.step();
+    await r.until((e) => e.json?.type === "content_block_start" && e.json.index === 1, "the tool block");
+    const delta = async (want: string) => {
+      up.step();
+      const got = await r.until(
+        (e) => e.json?.type === "content_block_delta" && e.json.index === 1,
+        `the delta ${JSON.stringify(want)}`,
+      );
+      assert.equal(partialJson(got, 1), want);
+    };
+    await delta('{"to": "');
+    await delta('bob@corp.example", "cc": "alice@co');
+    await delta('rp.example", "bcc": "');
+    await delta('alice@corp.example"}');
+    for (let i = 0; i < 3; i++) up.step();
+    await r.rest();
+    assert.deepEqual(JSON.parse(partialJson(r.all, 1)), {
+      to: "bob@corp.example",
+      cc: "alice@corp.example",
+      bcc: "alice@corp.example",
+    });
+    for (const e of r.all) assert.equal(e.event, e.json.type, "event names match the data");
+    assert.deepEqual(r.all.slice(-3).map((e) => e.event), [
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+  } finally {
+    await up.close();
+  }
+
+  // With tool policies the tool block is held until it ends: restored the same way, and a prefix the
+  // provider never completes (cut off) is flushed before content_block_stop.
+  const held = scripted([
+    ...frames.slice(0, 8),
+    jsonDelta(1, ']", "note": "[EMAIL_'),
+    ...frames.slice(9),
+  ]);
+  const toolPolicies = restoreChain({ "tool-validation": { declared_tools: ["send_email"] } }, [
+    "tool-validation",
+  ]);
+  try {
+    await using gw = await gatewayFor(anthropicTarget(held.baseUrl), toolPolicies);
+    const res = await gw.post("/v1/messages", {
+      model: "claude-x",
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: "user", content: USER }],
+    });
+    const evs = parseSse(await res.text());
+    assert.equal(
+      partialJson(evs, 1),
+      '{"to": "bob@corp.example", "cc": "alice@corp.example", "bcc": "alice@corp.example", "note": "[EMAIL_',
+    );
+    const stop = evs.findIndex((e) => e.json?.type === "content_block_stop" && e.json.index === 1);
+    assert.equal(partialJson(evs.slice(stop), 1), "", "the flushed rest precedes content_block_stop");
+    assert.equal(evs.at(-1)!.event, "message_stop");
+  } finally {
+    await held.close();
+  }
+
+  // The Anthropic SDK assembles and parses the restored input.
+  const again = scripted(frames);
+  try {
+    await using gw = await gatewayFor(anthropicTarget(again.baseUrl), toolPolicies);
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: "unused", maxRetries: 0 });
+    const msg = await anthropic.messages.stream({
+      model: "claude-x",
+      max_tokens: 100,
+      messages: [{ role: "user", content: USER }],
+    }).finalMessage();
+    const use = msg.content.find((b) => b.type === "tool_use");
+    assert.deepEqual(use?.type === "tool_use" ? use.input : undefined, {
+      to: "bob@corp.example",
+      cc: "alice@corp.example",
+      bcc: "alice@corp.example",
+    });
+  } finally {
+    await again.close();
+  }
+});
+
+Deno.test("restore stream: chat client through an Anthropic target (translated stream) gets restored arguments", async () => {
+  const up = scripted([
+    messageStart,
+    named("content_block_start", {
+      index: 0,
+      content_block: { type: "tool_use", id: "toolu_1", name: "send_email", input: {} },
+    }),
+    jsonDelta(0, '{"to": "[EMAIL'),
+    jsonDelta(0, '_2]"}'),
+    named("content_block_stop", { index: 0 }),
+    ...messageEnd,
+  ]);
+  try {
+    await using gw = await gatewayFor(anthropicTarget(up.baseUrl));
+    const evs = parseSse(
+      await (await gw.post("/v1/chat/completions", chat(USER, { model: "claude-x", stream: true }))).text(),
+    );
+    assert.deepEqual(JSON.parse(chatArgs(evs)), { to: "alice@corp.example" });
+    assert.equal(evs.at(-1)!.data, "[DONE]");
+  } finally {
+    await up.close();
+  }
+});
+
+// --- Responses API -------------------------------------------------------------------------------
+
+Deno.test("restore stream: Responses function_call_arguments deltas, .done, output items and the final response", async () => {
+  const item = {
+    type: "function_call",
+    id: "fc_1",
+    call_id: "call_1",
+    name: "send_email",
+    status: "in_progress",
+  };
+  const full = '{"to":"[EMAIL_1]","cc":"[EMAIL_2]"}';
+  const done = { ...item, status: "completed", arguments: full };
+  const base = { id: "resp_r", object: "response", created_at: 1, model: "m" };
+  let seq = 0;
+  const ev = (type: string, v: Record<string, unknown>) => named(type, { sequence_number: seq++, ...v });
+  const fnDelta = (delta: string) =>
+    ev("response.function_call_arguments.delta", { item_id: "fc_1", output_index: 0, delta });
+  const up = scripted([
+    ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
+    ev("response.output_item.added", { output_index: 0, item: { ...item, arguments: "" } }),
+    fnDelta('{"to":"[EMAIL_1]","cc":"[EM'),
+    fnDelta("AIL_2"),
+    fnDelta(']"}'),
+    ev("response.function_call_arguments.done", { item_id: "fc_1", output_index: 0, arguments: full }),
+    ev("response.output_item.done", { output_index: 0, item: done }),
+    ev("response.completed", {
+      response: {
+        ...base,
+        status: "completed",
+        output: [done],
+        usage: { input_tokens: 4, output_tokens: 6, total_tokens: 10 },
+      },
+    }),
+  ], true);
+  const want = '{"to":"bob@corp.example","cc":"alice@corp.example"}';
+  try {
+    await using gw = await gatewayFor(openaiTarget(up.baseUrl));
+    const res = await gw.post("/v1/responses", { model: "m", input: USER, stream: true });
+    assert.equal(res.status, 200);
+    const r = sseReader(res);
+    up.step();
+    await r.until((e) => e.event === "response.output_item.added", "the item");
+    const delta = async (want: string) => {
+      up.step();
+      const got = await r.until((e) => e.event === "response.function_call_arguments.delta", "a delta");
+      const deltas = got.filter((e) => e.event === "response.function_call_arguments.delta");
+      assert.equal(deltas.length, 1);
+      assert.equal(deltas[0].json.delta, want);
+    };
+    await delta('{"to":"bob@corp.example","cc":"');
+    await delta(""); // "[EMAIL_2" can still become the placeholder: the event goes on, its text waits
+    await delta('alice@corp.example"}');
+    for (let i = 0; i < 3; i++) up.step();
+    await r.rest();
+    const of = (type: string) => r.all.filter((e) => e.event === type).map((e) => e.json);
+    assert.equal(of("response.function_call_arguments.delta").map((j) => j.delta).join(""), want);
+    assert.equal(of("response.function_call_arguments.done")[0].arguments, want);
+    assert.equal(of("response.output_item.done")[0].item.arguments, want);
+    assert.equal(of("response.completed")[0].response.output[0].arguments, want);
+    for (const e of r.all) assert.equal(e.event, e.json.type);
+    assert.equal(gw.audit.events.at(-1)!.output_tokens, 6);
+  } finally {
+    await up.close();
+  }
+
+  // The OpenAI SDK's Responses stream assembles the restored arguments too.
+  seq = 0;
+  const again = scripted([
+    ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
+    ev("response.output_item.added", { output_index: 0, item: { ...item, arguments: "" } }),
+    fnDelta('{"to":"[EMAIL_1'),
+    fnDelta(']","cc":"[EMAIL_2]"}'),
+    ev("response.function_call_arguments.done", { item_id: "fc_1", output_index: 0, arguments: full }),
+    ev("response.output_item.done", { output_index: 0, item: done }),
+    ev("response.completed", { response: { ...base, status: "completed", output: [done] } }),
+  ]);
+  try {
+    await using gw = await gatewayFor(openaiTarget(again.baseUrl));
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const stream = openai.responses.stream({ model: "m", input: USER });
+    let streamed = "";
+    stream.on("response.function_call_arguments.delta", (e) => streamed += e.delta);
+    const final = await stream.finalResponse();
+    assert.equal(streamed, want);
+    const call = final.output[0];
+    assert.equal(call.type === "function_call" ? call.arguments : undefined, want);
+  } finally {
+    await again.close();
+  }
+});
