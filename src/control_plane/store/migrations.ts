@@ -106,6 +106,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "console sessions",
+    statements: [
+      // Keyed by sha256 of the session id; the id itself and the admin token are never stored.
+      `CREATE TABLE console_sessions (
+        id_hash TEXT PRIMARY KEY,
+        csrf TEXT NOT NULL,
+        token_hash TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        idle_expires_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX console_sessions_idle_expires ON console_sessions (idle_expires_at)`,
+      `CREATE INDEX console_sessions_created ON console_sessions (created_at)`,
+    ],
+  },
 ];
 
 const SERIAL_PK: Record<StoreBackend, string> = {

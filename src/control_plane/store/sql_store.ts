@@ -12,6 +12,7 @@ import { MIGRATIONS, migrationSql, SCHEMA_MIGRATIONS_DDL } from "./migrations.ts
 import {
   type ConfigVersionRecord,
   type ConfigVersionSummary,
+  type ConsoleSessionRecord,
   type EventInput,
   type EventQuery,
   type GatewayRecord,
@@ -98,6 +99,17 @@ function variableSummaryFromRow(r: SqlRow): VariableSummary {
     createdAt: str(r.created_at),
     updatedAt: str(r.updated_at),
     updatedBy: strOrNull(r.updated_by),
+  };
+}
+
+function consoleSessionFromRow(r: SqlRow): ConsoleSessionRecord {
+  return {
+    idHash: str(r.id_hash),
+    csrf: str(r.csrf),
+    tokenHash: strOrNull(r.token_hash),
+    createdAt: str(r.created_at),
+    expiresAt: str(r.expires_at),
+    idleExpiresAt: str(r.idle_expires_at),
   };
 }
 
@@ -460,6 +472,44 @@ export class SqlStore implements Store {
 
   async deleteVariable(name: string): Promise<boolean> {
     return (await this.#db.run("DELETE FROM config_variables WHERE name = ?", [name])) > 0;
+  }
+
+  // ---- console sessions
+
+  async insertConsoleSession(s: ConsoleSessionRecord): Promise<void> {
+    await this.#db.run(
+      "INSERT INTO console_sessions (id_hash, csrf, token_hash, created_at, expires_at, idle_expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      [s.idHash, s.csrf, s.tokenHash, s.createdAt, s.expiresAt, s.idleExpiresAt],
+    );
+  }
+
+  async sweepConsoleSessions(o: { now: string; maxSessions: number; limit: number }): Promise<number> {
+    // Two single statements, not one transaction: replicas sweeping at once each delete what they find.
+    const expired = await this.#db.run(
+      "DELETE FROM console_sessions WHERE id_hash IN (SELECT id_hash FROM console_sessions WHERE idle_expires_at <= ? ORDER BY idle_expires_at LIMIT ?)",
+      [o.now, o.limit],
+    );
+    const excess = await this.#db.run(
+      "DELETE FROM console_sessions WHERE id_hash IN (SELECT id_hash FROM console_sessions ORDER BY created_at DESC, id_hash DESC LIMIT ? OFFSET ?)",
+      [o.limit, Math.max(0, o.maxSessions)],
+    );
+    return expired + excess;
+  }
+
+  async getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | null> {
+    const rows = await this.#db.all("SELECT * FROM console_sessions WHERE id_hash = ?", [idHash]);
+    return rows.length ? consoleSessionFromRow(rows[0]) : null;
+  }
+
+  async touchConsoleSession(idHash: string, idleExpiresAt: string): Promise<boolean> {
+    return (await this.#db.run(
+      "UPDATE console_sessions SET idle_expires_at = ? WHERE id_hash = ? AND idle_expires_at < ?",
+      [idleExpiresAt, idHash, idleExpiresAt],
+    )) > 0;
+  }
+
+  async deleteConsoleSession(idHash: string): Promise<boolean> {
+    return (await this.#db.run("DELETE FROM console_sessions WHERE id_hash = ?", [idHash])) > 0;
   }
 }
 

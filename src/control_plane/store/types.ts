@@ -152,6 +152,25 @@ export interface VariableRecord {
 /** A config variable without its value (listings). */
 export type VariableSummary = Omit<VariableRecord, "value">;
 
+/**
+ * A web console session as stored. The session id the browser holds is never
+ * stored, only its sha256; likewise the admin token, by hash only.
+ */
+export interface ConsoleSessionRecord {
+  /** Lowercase hex sha256 of the session id (the key). */
+  idHash: string;
+  /** Synchronizer CSRF token of the session. */
+  csrf: string;
+  /** sha256 of the admin token that signed in; null for an anonymous (sign-in form) session. */
+  tokenHash: string | null;
+  /** RFC 3339 UTC (`toISOString()`). */
+  createdAt: string;
+  /** Absolute expiry, RFC 3339 UTC. */
+  expiresAt: string;
+  /** Idle expiry, RFC 3339 UTC; never later than {@link expiresAt}. */
+  idleExpiresAt: string;
+}
+
 /** Which SQL backend a store runs on. */
 export type StoreBackend = "sqlite" | "postgres";
 
@@ -218,6 +237,21 @@ export interface Store {
   getVariable(name: string): Promise<VariableRecord | null>;
   listVariables(): Promise<VariableSummary[]>;
   deleteVariable(name: string): Promise<boolean>;
+
+  // console sessions
+  insertConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  /**
+   * Housekeeping, bounded: deletes at most `limit` sessions whose idle expiry
+   * (never later than the absolute one) is at or before `now`, and at most `limit` of the oldest sessions beyond the
+   * newest `maxSessions`. Returns how many were deleted.
+   */
+  sweepConsoleSessions(options: { now: string; maxSessions: number; limit: number }): Promise<number>;
+  /** A session by the hash of its id (expired or not: the caller decides), or null. */
+  getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | null>;
+  /** Moves a session's idle expiry forward (never back); false when the session is gone or already later. */
+  touchConsoleSession(idHash: string, idleExpiresAt: string): Promise<boolean>;
+  /** Deletes a session; false when it was not there. */
+  deleteConsoleSession(idHash: string): Promise<boolean>;
 }
 
 /** Raised by {@link Store.setDesiredVersion} when a gateway does not exist (nothing is changed). */
