@@ -18,7 +18,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { gatewayRoutes } from "./routes/gateways.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { variableRoutes } from "./routes/variables.ts";
-import { mountConsole } from "./console/mod.ts";
+import { type ConsoleOptions, mountConsole } from "./console/mod.ts";
 import type { Store } from "./store/types.ts";
 
 export type { ControlPlaneEnv, Principal } from "./auth.ts";
@@ -56,6 +56,8 @@ export interface ControlPlaneOptions {
   log?: Logger;
   /** Shared metrics (default: a new registry). */
   metrics?: ControlPlaneMetrics;
+  /** Web console options (session lifetimes, `Secure` cookies, the session clock). */
+  console?: ConsoleOptions;
 }
 
 /** The app and what was built for it. */
@@ -190,7 +192,7 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
     return c.body(metrics.render({ gatewaysByStatus: byStatus, configVersions, version: resolved.version }));
   });
 
-  mountConsole(app, deps); // web console at /console/ (before bearer auth: it calls the API in-process)
+  mountConsole(app, deps, options.console); // web console at /console/ (before bearer auth: it calls the API in-process)
   app.use("/v1/*", authenticate(store));
   app.route("/", configurationRoutes(deps));
   app.route("/", gatewayRoutes(deps));

@@ -8,6 +8,7 @@ import { chartData } from "../../src/control_plane/console/pages/events.tsx";
 import { rolloutState } from "../../src/control_plane/console/pages/rollout.tsx";
 import { checkCsrf, CsrfError } from "../../src/control_plane/console/security.ts";
 import { SessionStore } from "../../src/control_plane/console/session.ts";
+import { openSqliteStore } from "../../src/control_plane/store/sqlite.ts";
 import { ASSETS, VENDORED_PACKAGES } from "../../src/control_plane/console/vendor/assets.ts";
 import { lockedPackage, renderVendorModule, VENDOR_FILE } from "../../scripts/vendor_console.ts";
 import { assert, assertEquals } from "./helpers.ts";
@@ -88,33 +89,65 @@ Deno.test("rollout progress states", () => {
   assertEquals(rolloutState({ ...g, desired_version: "3.0.0" }, "2.0.0"), "superseded");
 });
 
-Deno.test("sessions: absolute and idle expiry, bounded size, unknown ids", () => {
-  let now = 1_000_000;
-  const store = new SessionStore(
-    { ttlSeconds: 100, idleSeconds: 10, anonymousTtlSeconds: 5, maxSessions: 3 },
-    () => now,
-  );
-  const { id } = store.create("hash");
-  now += 9_000;
-  assert(store.get(id), "used within the idle time");
-  now += 9_000;
-  assert(store.get(id), "idle time restarts on use");
-  now += 11_000;
-  assertEquals(store.get(id), null, "idle expiry");
-  const long = store.create("hash");
-  for (let i = 0; i < 12; i++) {
+Deno.test("sessions: absolute and idle expiry, bounded size, unknown ids", async () => {
+  const db = await openSqliteStore(":memory:");
+  try {
+    let now = 1_000_000;
+    const store = new SessionStore(db, {
+      limits: { ttlSeconds: 100, idleSeconds: 10, anonymousTtlSeconds: 5, maxSessions: 3 },
+      now: () => now,
+    });
+    const { id } = await store.create("hash");
     now += 9_000;
-    if (now - long.session.createdAt < 100_000) assert(store.get(long.id));
+    assert(await store.get(id), "used within the idle time");
+    now += 9_000;
+    assert(await store.get(id), "idle time restarts on use");
+    now += 11_000;
+    assertEquals(await store.get(id), null, "idle expiry");
+    const long = await store.create("hash");
+    for (let i = 0; i < 12; i++) {
+      now += 9_000;
+      if (now - long.session.createdAt < 100_000) assert(await store.get(long.id));
+    }
+    assertEquals(await store.get(long.id), null, "absolute expiry");
+    const anon = await store.create(null);
+    now += 6_000;
+    assertEquals(await store.get(anon.id), null, "anonymous sessions are short");
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push((await store.create(null)).id);
+      now += 1; // distinct creation times: the oldest is well defined
+    }
+    assertEquals(await store.get(ids[0]), null, "the oldest is dropped beyond the bound");
+    for (const kept of ids.slice(1)) assert(await store.get(kept));
+    assertEquals(await store.get("not-a-session"), null);
+    assertEquals(await store.get(undefined), null);
+  } finally {
+    await db.close();
   }
-  assertEquals(store.get(long.id), null, "absolute expiry");
-  const anon = store.create(null);
-  now += 6_000;
-  assertEquals(store.get(anon.id), null, "anonymous sessions are short");
-  const ids = [0, 1, 2, 3].map(() => store.create(null).id);
-  assertEquals(store.size, 3);
-  assertEquals(store.get(ids[0]), null, "the oldest is dropped beyond the bound");
-  assertEquals(store.get("not-a-session"), null);
-  assertEquals(store.get(undefined), null);
+});
+
+Deno.test("sessions: the idle expiry is written back at most every touch interval", async () => {
+  const db = await openSqliteStore(":memory:");
+  try {
+    let now = Date.parse("2026-03-20T12:00:00.000Z");
+    const store = new SessionStore(db, {
+      limits: { ttlSeconds: 8 * 3600, idleSeconds: 3600, touchIntervalSeconds: 60 },
+      now: () => now,
+    });
+    const { id, session } = await store.create("hash");
+    const stored = async () => (await db.getConsoleSession(session.key))!.idleExpiresAt;
+    const first = await stored();
+    assertEquals(first, new Date(now + 3600_000).toISOString());
+    now += 30_000;
+    assert(await store.get(id));
+    assertEquals(await stored(), first, "no write within the touch interval");
+    now += 31_000;
+    assert(await store.get(id));
+    assertEquals(await stored(), new Date(now + 3600_000).toISOString(), "written once the interval passed");
+  } finally {
+    await db.close();
+  }
 });
 
 Deno.test("csrf check: same origin with the session's token only", () => {

@@ -43,6 +43,8 @@ export interface StoreHandle {
   reopen(): Promise<Store>;
   /** Raw `value` column of a config variable, read around the store. */
   rawVariableValue(name: string): Promise<string | null>;
+  /** Rows of a query run around the store (a separate connection; no parameters). */
+  rawQuery(sql: string): Promise<Array<Record<string, unknown>>>;
   /** Every byte of the database files (SQLite) or a dump of the table (PostgreSQL). */
   rawDump(): Promise<string>;
   /** Removes what `fresh` created (the store must be closed). */
@@ -66,6 +68,15 @@ export const sqliteFactory: StoreFactory = {
             | { value: string }
             | undefined;
           return row?.value ?? null;
+        } finally {
+          db.close();
+        }
+      },
+      async rawQuery(sql: string): Promise<Array<Record<string, unknown>>> {
+        const { DatabaseSync } = await import("node:sqlite");
+        const db = new DatabaseSync(path, { readOnly: true });
+        try {
+          return db.prepare(sql).all() as Array<Record<string, unknown>>;
         } finally {
           db.close();
         }
@@ -294,6 +305,7 @@ export function postgresFactory(pg: TestPostgres): StoreFactory {
           const rows = await raw("SELECT value FROM config_variables WHERE name = $1", [name]);
           return rows.length ? String(rows[0].value) : null;
         },
+        rawQuery: (sql: string) => raw(sql),
         async rawDump(): Promise<string> {
           const rows = await raw("SELECT * FROM config_variables");
           return JSON.stringify(rows);

@@ -61,7 +61,7 @@ import { Layout, Notice, type Viewer } from "./views.tsx";
 
 /** Options of the console. */
 export interface ConsoleOptions {
-  /** Session lifetimes and bound. */
+  /** Session lifetimes and bounds. */
   sessions?: Partial<SessionLimits>;
   /**
    * Mark the session cookie `Secure`: `"auto"` (default) when the request
@@ -97,7 +97,14 @@ export function createConsoleApp(
   deps: RouteDeps,
   options: ConsoleOptions = {},
 ): ConsoleApp {
-  const sessions = new SessionStore(options.sessions, options.clock);
+  const sessions = new SessionStore(deps.store, {
+    limits: options.sessions,
+    now: options.clock,
+    onSweepError: (err) =>
+      deps.options.log("warn", "console session sweep failed", {
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      }),
+  });
   const con = new Hono<ConsoleEnv>();
   const formLimit = deps.options.maxConfigBytes + 256 * 1024;
 
@@ -108,12 +115,12 @@ export function createConsoleApp(
 
   // Resolve the session, and the principal behind it (re-read from the store: a revoked token ends it).
   con.use("*", async (c, next) => {
-    const session = sessions.get(getCookie(c, SESSION_COOKIE));
+    const session = await sessions.get(getCookie(c, SESSION_COOKIE));
     if (session) {
       c.set("session", session);
       if (session.tokenHash) {
         const record = await deps.store.findTokenByHash(session.tokenHash);
-        if (!record || record.kind !== "admin") sessions.delete(session);
+        if (!record || record.kind !== "admin") await sessions.delete(session);
         else {
           const principal = principalFromToken(record);
           c.set("principal", principal);
@@ -254,7 +261,7 @@ export function createConsoleApp(
   const loginForm = async (c: ConsoleContext, error?: string, info?: string, status = 200) => {
     let session: ConsoleSession | undefined = c.get("session");
     if (!session || session.tokenHash) {
-      const created = sessions.create(null);
+      const created = await sessions.create(null);
       session = created.session;
       setSessionCookie(c, created.id, (session.expiresAt - session.createdAt) / 1000);
     }
@@ -290,8 +297,8 @@ export function createConsoleApp(
     if (principal.kind !== "admin") {
       return await loginForm(c, "Gateway tokens cannot sign in: use an admin token.", undefined, 403);
     }
-    sessions.delete(session!);
-    const created = sessions.create(hashToken(token));
+    await sessions.delete(session!);
+    const created = await sessions.create(hashToken(token));
     setSessionCookie(c, created.id, (created.session.expiresAt - created.session.createdAt) / 1000);
     deps.options.log("info", "console sign-in", {
       token_id: principal.tokenId,
@@ -303,7 +310,7 @@ export function createConsoleApp(
   con.post("/logout", limit, async (c) => {
     const session = c.get("session") ?? null;
     await checkedForm(c, session?.csrf ?? null);
-    if (session) sessions.delete(session);
+    if (session) await sessions.delete(session);
     deleteCookie(c, SESSION_COOKIE, {
       path: "/console",
       secure: secure(c),
