@@ -120,6 +120,14 @@ Deno.test("sessions: absolute and idle expiry, bounded size, unknown ids", async
     }
     assertEquals(await store.get(ids[0]), null, "the oldest is dropped beyond the bound");
     for (const kept of ids.slice(1)) assert(await store.get(kept));
+    // Signed-in sessions outlast anonymous ones: a flood of sign-in pages does not sign operators out.
+    const operator = await store.create("hash");
+    now += 1;
+    for (let i = 0; i < 4; i++) {
+      await store.create(null);
+      now += 1;
+    }
+    assert(await store.get(operator.id), "a signed-in session survives anonymous ones past the bound");
     assertEquals(await store.get("not-a-session"), null);
     assertEquals(await store.get(undefined), null);
   } finally {

@@ -490,7 +490,9 @@ export class SqlStore implements Store {
       [o.now, o.limit],
     );
     const excess = await this.#db.run(
-      "DELETE FROM console_sessions WHERE id_hash IN (SELECT id_hash FROM console_sessions ORDER BY created_at DESC, id_hash DESC LIMIT ? OFFSET ?)",
+      // Beyond the bound, anonymous (sign-in form) sessions go first: opening sign-in pages must not
+      // push signed-in operators out.
+      "DELETE FROM console_sessions WHERE id_hash IN (SELECT id_hash FROM console_sessions ORDER BY CASE WHEN token_hash IS NULL THEN 0 ELSE 1 END DESC, created_at DESC, id_hash DESC LIMIT ? OFFSET ?)",
       [o.limit, Math.max(0, o.maxSessions)],
     );
     return expired + excess;
