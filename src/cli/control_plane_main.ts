@@ -27,8 +27,8 @@ function positive(value: string | undefined, name: string): number | undefined {
   return n;
 }
 
-function warnIfPasswordInFlag(database: string | undefined, fromFlag: boolean): void {
-  if (!fromFlag || !database) return;
+function warnIfPasswordInFlag(database: string | undefined): void {
+  if (!database) return;
   try {
     if (new URL(database).password) {
       console.error(
@@ -50,7 +50,7 @@ interface StoreFlags {
  * `KEEPTRUSTS_DATA_DIR`, else `./.kt-data`; warns when the flag carries a password.
  */
 function storeSettings(flags: StoreFlags): OpenStoreOptions {
-  warnIfPasswordInFlag(flags.database, true);
+  warnIfPasswordInFlag(flags.database);
   return {
     database: flags.database ?? env("KEEPTRUSTS_DATABASE_URL"),
     dataDir: flags.dataDir ?? env("KEEPTRUSTS_DATA_DIR") ?? "./.kt-data",
