@@ -8,7 +8,9 @@
  *   restore), restores `redaction.restore` placeholders in tool-call argument
  *   deltas (holding back only a possible placeholder prefix per call), holds
  *   tool-call events when a policy inspects them, and on a block ends the stream
- *   with `event: error` and `data: [DONE]`.
+ *   with `event: error` and `data: [DONE]`. Responses API events, forwarded or
+ *   added, are renumbered so `sequence_number` rises by one from the upstream's
+ *   first.
  *
  * @module
  */
@@ -234,9 +236,30 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     for (const line of data.split("\n")) s += `data: ${line}\n`;
     send(s + "\n");
   };
+  /**
+   * Responses API: the `sequence_number` of the next event sent, from the upstream's first numbered event
+   * on (undefined before it, and for other APIs). Every JSON event goes out through {@link sendJson}, which
+   * numbers it, so events the guard adds (held-back tails) or that follow them stay numbered one by one.
+   */
+  let nextSeq: number | undefined;
+  /** Sends a JSON event; `raw` is its upstream text, sent as is when numbering leaves `json` unchanged. */
+  const sendJson = (name: string | undefined, json: Obj, raw?: string) => {
+    let renumbered = false;
+    if (o.api === "responses") {
+      if (nextSeq === undefined && typeof json.sequence_number === "number") nextSeq = json.sequence_number;
+      if (nextSeq !== undefined) {
+        const n = nextSeq++;
+        if (json.sequence_number !== n) {
+          json.sequence_number = n;
+          renumbered = true;
+        }
+      }
+    }
+    sendEvent(name, raw !== undefined && !renumbered ? raw : JSON.stringify(json));
+  };
   /** Ends the stream early: an `error` event with `err`, `[DONE]`, and the upstream body cancelled. */
   const abort = (err: GatewayError, error?: string) => {
-    sendEvent("error", JSON.stringify(err.toBody(o.requestId)));
+    sendJson("error", err.toBody(o.requestId));
     send("data: [DONE]\n\n");
     reader.cancel().catch(() => {});
     finish(error);
@@ -357,7 +380,7 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       ? onResponses(ev.event, json)
       : onOpenAi(ev.event, json);
     if (handled === "drop" || blocked) return;
-    sendEvent(ev.event, handled === "changed" ? JSON.stringify(json) : ev.data);
+    sendJson(ev.event, json, handled === "changed" ? undefined : ev.data);
   };
 
   type Handled = "same" | "changed" | "drop";
@@ -556,16 +579,13 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     if (type === "response.output_text.delta" && typeof json.delta === "string") {
       const { item_id, output_index, content_index } = json;
       const emit = push(key, json.delta, (t) =>
-        sendEvent(
-          "response.output_text.delta",
-          JSON.stringify({
-            type: "response.output_text.delta",
-            item_id,
-            output_index,
-            content_index,
-            delta: t,
-          }),
-        ));
+        sendJson("response.output_text.delta", {
+          type: "response.output_text.delta",
+          item_id,
+          output_index,
+          content_index,
+          delta: t,
+        }));
       if (emit === undefined) return "drop";
       json.delta = emit;
       return "changed";
@@ -574,10 +594,12 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       const tail = close(key);
       if (tail === undefined) return "drop";
       if (tail) {
-        sendEvent(
-          "response.output_text.delta",
-          JSON.stringify({ ...json, type: "response.output_text.delta", delta: tail, text: undefined }),
-        );
+        sendJson("response.output_text.delta", {
+          ...json,
+          type: "response.output_text.delta",
+          delta: tail,
+          text: undefined,
+        });
       }
       json.text = channels.get(key)?.emitted ?? json.text;
       return "changed";
@@ -586,10 +608,12 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       if (!restoring) return "same";
       const { item_id, output_index } = json;
       const next = restoreArgs(fnKey, json.delta, (t) =>
-        sendEvent(
-          "response.function_call_arguments.delta",
-          JSON.stringify({ type: "response.function_call_arguments.delta", item_id, output_index, delta: t }),
-        ));
+        sendJson("response.function_call_arguments.delta", {
+          type: "response.function_call_arguments.delta",
+          item_id,
+          output_index,
+          delta: t,
+        }));
       if (next === json.delta) return "same";
       json.delta = next;
       return "changed";

@@ -614,3 +614,84 @@ Deno.test("restore stream: Responses function_call_arguments deltas, .done, outp
     await again.close();
   }
 });
+
+/** The Responses streaming contract: every event has a `sequence_number`, one more than the event before. */
+function assertSequence(seqs: unknown[], first: number): void {
+  assert.ok(seqs.length > 0);
+  seqs.forEach((n, i) => assert.equal(n, first + i, `event ${i} has sequence_number ${first + i}`));
+}
+
+Deno.test("restore stream: Responses events the guard adds keep sequence_number strictly increasing by one", async () => {
+  const base = { id: "resp_s", object: "response", created_at: 1, model: "m" };
+  const msg = { type: "message", id: "msg_1", role: "assistant", status: "in_progress", content: [] };
+  const part = { type: "output_text", text: "", annotations: [] };
+  const call = { type: "function_call", id: "fc_1", call_id: "call_1", name: "send_email", arguments: "" };
+  const text = "Write to [EMAIL_1].";
+  // The provider cut the arguments off inside a placeholder: the held "[EMAIL_" goes out as an added delta.
+  const cutArgs = '{"to":"[EMAIL_';
+  const frames = (first: number) => {
+    let seq = first;
+    const ev = (type: string, v: Record<string, unknown>) => named(type, { sequence_number: seq++, ...v });
+    const done = { ...call, status: "incomplete", arguments: cutArgs };
+    const msgDone = { ...msg, status: "completed", content: [{ ...part, text }] };
+    return [
+      ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
+      ev("response.output_item.added", { output_index: 0, item: msg }),
+      ev("response.content_part.added", { item_id: "msg_1", output_index: 0, content_index: 0, part }),
+      // Short text: the stream guard holds all of it until `.done`, then adds it as a delta of its own.
+      ev("response.output_text.delta", { item_id: "msg_1", output_index: 0, content_index: 0, delta: text }),
+      ev("response.output_text.done", { item_id: "msg_1", output_index: 0, content_index: 0, text }),
+      ev("response.content_part.done", {
+        item_id: "msg_1",
+        output_index: 0,
+        content_index: 0,
+        part: { ...part, text },
+      }),
+      ev("response.output_item.done", { output_index: 0, item: msgDone }),
+      ev("response.output_item.added", { output_index: 1, item: call }),
+      ev("response.function_call_arguments.delta", { item_id: "fc_1", output_index: 1, delta: cutArgs }),
+      ev("response.function_call_arguments.done", { item_id: "fc_1", output_index: 1, arguments: cutArgs }),
+      ev("response.output_item.done", { output_index: 1, item: done }),
+      ev("response.completed", {
+        response: { ...base, status: "incomplete", output: [msgDone, done] },
+      }),
+    ];
+  };
+  for (const first of [0, 7]) {
+    const up = scripted(frames(first));
+    try {
+      await using gw = await gatewayFor(openaiTarget(up.baseUrl));
+      const res = await gw.post("/v1/responses", { model: "m", input: USER, stream: true });
+      const evs = parseSse(await res.text());
+      const of = (type: string) => evs.filter((e) => e.event === type).map((e) => e.json);
+      assert.equal(
+        of("response.output_text.delta").map((j) => j.delta).join(""),
+        "Write to bob@corp.example.",
+      );
+      assert.equal(of("response.function_call_arguments.delta").map((j) => j.delta).join(""), cutArgs);
+      assert.equal(evs.length, frames(first).length + 2, "one text tail and one argument tail were added");
+      assertSequence(evs.map((e) => e.json.sequence_number), first);
+      for (const e of evs) assert.equal(e.event, e.json.type);
+    } finally {
+      await up.close();
+    }
+  }
+
+  // The OpenAI SDK sees the same numbering event by event.
+  const again = scripted(frames(0));
+  try {
+    await using gw = await gatewayFor(openaiTarget(again.baseUrl));
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const stream = openai.responses.stream({ model: "m", input: USER });
+    const seqs: number[] = [];
+    let streamed = "";
+    for await (const e of stream) {
+      seqs.push(e.sequence_number);
+      if (e.type === "response.output_text.delta") streamed += e.delta;
+    }
+    assertSequence(seqs, 0);
+    assert.equal(streamed, "Write to bob@corp.example.");
+  } finally {
+    await again.close();
+  }
+});
