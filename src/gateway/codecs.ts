@@ -331,8 +331,9 @@ export const CODECS: Readonly<Record<ApiKind, ApiCodec>> = {
 
 /**
  * Applies `fn` to every tool-call argument string of a complete response (OpenAI `function.arguments`,
- * Responses `function_call.arguments`, every string inside an Anthropic `tool_use.input`). `json` tells `fn`
- * whether the string is JSON source (the OpenAI and Responses arguments) rather than a value. Returns the
+ * Responses `function_call.arguments` and `custom_tool_call.input`, every string inside an Anthropic
+ * `tool_use.input`). `json` tells `fn` whether the string is JSON source (the OpenAI and Responses function
+ * arguments) rather than a value or free text. Returns the
  * new body, or undefined when nothing changed. Used to restore redacted values for the caller.
  */
 export function mapToolArguments(
@@ -379,6 +380,10 @@ export function mapToolArguments(
       if (isObj(item) && item.type === "function_call" && str(item.arguments)) {
         const next = map(item.arguments, true) as string;
         if (next !== item.arguments) out = setPath(out, ["output", String(i), "arguments"], next) as Json;
+      } else if (isObj(item) && item.type === "custom_tool_call" && str(item.input)) {
+        // A custom tool's input is free text, not JSON.
+        const next = map(item.input) as string;
+        if (next !== item.input) out = setPath(out, ["output", String(i), "input"], next) as Json;
       }
     });
   } else if (api === "messages" && Array.isArray(body.content)) {

@@ -6,8 +6,9 @@
  * - {@link guardSse}: parses SSE (eventsource-parser), runs every text channel
  *   through the policy chain's {@link StreamGuard}, rewrites deltas (redaction,
  *   restore), restores `redaction.restore` placeholders in tool-call argument
- *   deltas (holding back only a possible placeholder prefix per call), holds
- *   tool-call events when a policy inspects them, and on a block ends the stream
+ *   deltas and Responses custom tool input deltas (holding back only a possible
+ *   placeholder prefix per call), holds tool-call events when a policy inspects
+ *   them, and on a block ends the stream
  *   with `event: error` and `data: [DONE]`. Responses API events, forwarded or
  *   added, are renumbered so `sequence_number` rises by one from the upstream's
  *   first.
@@ -307,12 +308,13 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
   };
   /**
    * redaction.restore on a tool call's argument delta: returns what can go out now (a possible placeholder
-   * prefix is held back until the next delta). `tail` sends the held rest when the call ends.
+   * prefix is held back until the next delta). `tail` sends the held rest when the call ends. `json`: the
+   * arguments are JSON source (originals go in JSON-escaped); false for free text (Responses custom tools).
    */
-  const restoreArgs = (key: string, delta: string, tail: (text: string) => void): string => {
+  const restoreArgs = (key: string, delta: string, tail: (text: string) => void, json = true): string => {
     let a = args.get(key);
     if (!a) {
-      a = { restore: placeholderStream(o.state, true), done: false, tail };
+      a = { restore: placeholderStream(o.state, json), done: false, tail };
       args.set(key, a);
     }
     return a.restore.push(delta);
@@ -618,8 +620,26 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       json.delta = next;
       return "changed";
     }
+    if (type === "response.custom_tool_call_input.delta" && typeof json.delta === "string") {
+      // A custom tool's input is free text, not JSON: originals go back as they are.
+      if (!restoring) return "same";
+      const { item_id, output_index } = json;
+      const next = restoreArgs(fnKey, json.delta, (t) =>
+        sendJson("response.custom_tool_call_input.delta", {
+          type: "response.custom_tool_call_input.delta",
+          item_id,
+          output_index,
+          delta: t,
+        }), false);
+      if (next === json.delta) return "same";
+      json.delta = next;
+      return "changed";
+    }
     let changed = false;
-    if (type === "response.function_call_arguments.done" || type === "response.output_item.done") {
+    if (
+      type === "response.function_call_arguments.done" || type === "response.custom_tool_call_input.done" ||
+      type === "response.output_item.done"
+    ) {
       const rest = endArgs(fnKey);
       if (rest) args.get(fnKey)!.tail(rest);
     }
@@ -651,8 +671,8 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       rewriteResponseTexts(json, channels);
       changed = true;
     }
-    // Whole argument strings (`…arguments.done`, function_call items, the final response) get the
-    // caller's values back the same way as the deltas before them.
+    // Whole argument strings (`…arguments.done`, `…input.done`, function and custom tool call items, the
+    // final response) get the caller's values back the same way as the deltas before them.
     if (restoring && restoreResponseArguments(json, o.state)) changed = true;
     return changed ? "changed" : "same";
   };
@@ -733,25 +753,29 @@ function rewriteResponseTexts(json: Obj, channels: Map<string, Channel>): void {
 }
 
 /**
- * Restores whole Responses API argument strings: `arguments` of a `…function_call_arguments.done` event and
- * of the function calls in `json.item` and `json.response.output`.
+ * Restores whole Responses API tool-call strings: `arguments` (JSON source) of a
+ * `…function_call_arguments.done` event and of the function calls in `json.item` and `json.response.output`,
+ * and `input` (free text) of a `…custom_tool_call_input.done` event and of the custom tool calls there.
  */
 function restoreResponseArguments(json: Obj, state: RequestPolicyState): boolean {
   let changed = false;
-  const restore = (holder: Obj) => {
-    if (typeof holder.arguments !== "string") return;
-    const next = restorePlaceholders(holder.arguments, state, true);
-    if (next !== holder.arguments) {
-      holder.arguments = next;
+  const restore = (holder: Obj, field: "arguments" | "input") => {
+    const text = holder[field];
+    if (typeof text !== "string") return;
+    const next = restorePlaceholders(text, state, field === "arguments");
+    if (next !== text) {
+      holder[field] = next;
       changed = true;
     }
   };
-  const isCall = (item: unknown): item is Obj => isObj(item) && item.type === "function_call";
-  if (json.type === "response.function_call_arguments.done") restore(json);
-  if (isCall(json.item)) restore(json.item);
-  if (isObj(json.response) && Array.isArray(json.response.output)) {
-    for (const item of json.response.output) if (isCall(item)) restore(item);
-  }
+  const restoreItem = (item: unknown) => {
+    if (isObj(item) && item.type === "function_call") restore(item, "arguments");
+    else if (isObj(item) && item.type === "custom_tool_call") restore(item, "input");
+  };
+  if (json.type === "response.function_call_arguments.done") restore(json, "arguments");
+  if (json.type === "response.custom_tool_call_input.done") restore(json, "input");
+  restoreItem(json.item);
+  if (isObj(json.response) && Array.isArray(json.response.output)) json.response.output.forEach(restoreItem);
   return changed;
 }
 

@@ -695,3 +695,129 @@ Deno.test("restore stream: Responses events the guard adds keep sequence_number 
     await again.close();
   }
 });
+
+// --- Responses custom tools (free-text input) ----------------------------------------------------
+
+/** A value with quotes and a backslash: raw in free text, JSON-escaped only inside JSON arguments. */
+const BADGE = 'BDG"12\\34"';
+const badgeChain = () =>
+  restoreChain({
+    "pii-detector": {
+      redaction: { restore: true },
+      detect_patterns: [{ name: "badge", pattern: 'BDG"\\d\\d\\\\\\d\\d"' }],
+    },
+  });
+const BADGE_USER = `look up ${BADGE} for bob@corp.example`;
+
+Deno.test("restore stream: Responses custom_tool_call input deltas, .done, items and the final response are restored as free text", async () => {
+  const base = { id: "resp_c", object: "response", created_at: 1, model: "m" };
+  const item = { type: "custom_tool_call", id: "ctc_1", call_id: "call_c", name: "shell", input: "" };
+  const full = "grep '[BADGE_1]' log | mail [EMAIL_1]";
+  const want = `grep '${BADGE}' log | mail bob@corp.example`;
+  const done = { ...item, input: full };
+  let seq = 0;
+  const ev = (type: string, v: Record<string, unknown>) => named(type, { sequence_number: seq++, ...v });
+  const inputDelta = (delta: string) =>
+    ev("response.custom_tool_call_input.delta", { item_id: "ctc_1", output_index: 0, delta });
+  const frames = () => {
+    seq = 0;
+    return [
+      ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
+      ev("response.output_item.added", { output_index: 0, item }),
+      inputDelta("grep '[BAD"),
+      inputDelta("GE_1]' log | mail [EMAIL_"),
+      inputDelta("1]"),
+      ev("response.custom_tool_call_input.done", { item_id: "ctc_1", output_index: 0, input: full }),
+      ev("response.output_item.done", { output_index: 0, item: done }),
+      ev("response.completed", { response: { ...base, status: "completed", output: [done] } }),
+    ];
+  };
+  const up = scripted(frames());
+  try {
+    await using gw = await gatewayFor(openaiTarget(up.baseUrl), badgeChain());
+    const res = await gw.post("/v1/responses", { model: "m", input: BADGE_USER, stream: true });
+    const evs = parseSse(await res.text());
+    assert.match(up.bodies[0].input, /look up \[BADGE_1\] for \[EMAIL_1\]/);
+    const of = (type: string) => evs.filter((e) => e.event === type).map((e) => e.json);
+    const deltas = of("response.custom_tool_call_input.delta").map((j) => j.delta);
+    assert.deepEqual(deltas, ["grep '", `${BADGE}' log | mail `, "bob@corp.example"]);
+    assert.equal(of("response.custom_tool_call_input.done")[0].input, want);
+    assert.equal(of("response.output_item.done")[0].item.input, want);
+    assert.equal(of("response.completed")[0].response.output[0].input, want);
+    assertSequence(evs.map((e) => e.json.sequence_number), 0);
+  } finally {
+    await up.close();
+  }
+
+  // Cut off inside a placeholder: the held "[EMAIL_" is flushed as an added delta before `.done`.
+  seq = 0;
+  const cut = scripted([
+    ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
+    ev("response.output_item.added", { output_index: 0, item }),
+    inputDelta("mail [EMAIL_"),
+    ev("response.custom_tool_call_input.done", { item_id: "ctc_1", output_index: 0, input: "mail [EMAIL_" }),
+  ]);
+  try {
+    await using gw = await gatewayFor(openaiTarget(cut.baseUrl), badgeChain());
+    const evs = parseSse(
+      await (await gw.post("/v1/responses", { model: "m", input: BADGE_USER, stream: true })).text(),
+    );
+    assert.deepEqual(evs.map((e) => e.event), [
+      "response.created",
+      "response.output_item.added",
+      "response.custom_tool_call_input.delta",
+      "response.custom_tool_call_input.delta",
+      "response.custom_tool_call_input.done",
+    ]);
+    assert.equal(evs.map((e) => e.json.delta ?? "").join(""), "mail [EMAIL_");
+    assertSequence(evs.map((e) => e.json.sequence_number), 0);
+  } finally {
+    await cut.close();
+  }
+
+  // The OpenAI SDK's final response carries the restored input.
+  const again = scripted(frames());
+  try {
+    await using gw = await gatewayFor(openaiTarget(again.baseUrl), badgeChain());
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const final = await openai.responses.stream({ model: "m", input: BADGE_USER }).finalResponse();
+    const call = final.output[0];
+    assert.equal(call.type === "custom_tool_call" ? call.input : undefined, want);
+  } finally {
+    await again.close();
+  }
+});
+
+Deno.test("restore: a complete Responses answer gets custom_tool_call input back as free text", async () => {
+  const answer = {
+    id: "resp_j",
+    object: "response",
+    created_at: 1,
+    model: "m",
+    status: "completed",
+    output: [
+      { type: "custom_tool_call", id: "ctc_1", call_id: "call_c", name: "shell", input: "cat [BADGE_1]" },
+      { type: "function_call", id: "fc_1", call_id: "call_f", name: "f", arguments: '{"b":"[BADGE_1]"}' },
+    ],
+  };
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      return Response.json(answer);
+    },
+  );
+  try {
+    await using gw = await gatewayFor(
+      openaiTarget(`http://127.0.0.1:${server.addr.port}/v1`),
+      badgeChain(),
+    );
+    const res = await gw.post("/v1/responses", { model: "m", input: BADGE_USER });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.output[0].input, `cat ${BADGE}`, "free text: the value as it was, not JSON-escaped");
+    assert.deepEqual(JSON.parse(body.output[1].arguments), { b: BADGE }, "JSON arguments: escaped");
+  } finally {
+    await server.shutdown();
+  }
+});
