@@ -36,6 +36,7 @@ import type {
 import type { CompiledPolicy, PolicyDecision, Span } from "./kinds/common.ts";
 import { POLICY_MODULES } from "./registry.ts";
 import { auditLoggerSchema } from "./kinds/access.ts";
+import { PLACEHOLDER } from "./kinds/pii_detector.ts";
 
 /**
  * Characters of streamed output held back so an entity split across chunks is still
@@ -49,8 +50,6 @@ export const STREAM_WINDOW = 128;
 export const STREAM_STEP = 32;
 /** Spans longer than this never hold back output (bounds the delay on hostile patterns). */
 const MAX_HOLD_SPAN = 1024;
-
-const PLACEHOLDER = /\[[A-Z][A-Z0-9_.-]{0,80}_\d{1,6}\]/g;
 
 function mergeRouting(into: RoutingRequirement, add: RoutingRequirement): void {
   if (add.zeroDataRetention) into.zeroDataRetention = true;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chainOf, req } from "./helpers.ts";
+import { chainOf, configYaml, lint, req } from "./helpers.ts";
 import type { StreamGuard } from "../../src/policy/types.ts";
 import {
   placeholderStream,
@@ -7,6 +7,7 @@ import {
   STREAM_STEP,
   STREAM_WINDOW,
 } from "../../src/policy/engine.ts";
+import { restoreLabel } from "../../src/policy/kinds/pii_detector.ts";
 
 function feed(
   g: StreamGuard,
@@ -161,4 +162,52 @@ Deno.test("placeholder stream: originals are JSON-escaped only in JSON mode; no 
   assert.equal(text.push("code [CODE_") + text.push("1]."), 'code K"123".');
   const none = placeholderStream(c.newState(), true);
   assert.equal(none.push("[EMAIL_"), "[EMAIL_");
+});
+
+// --- restore placeholders of detect_patterns -----------------------------------------------------
+
+Deno.test("restore: a placeholder whose text a detect_patterns entry matches is still restored, complete and streamed", () => {
+  // Employee ids look like `emp_4711`: the pattern matches its own placeholder `[EMP_1]` too.
+  const c = chainOf(["pii-detector"], {
+    "pii-detector": {
+      redaction: { restore: true },
+      detect_patterns: [{ name: "emp", pattern: "emp_\\d+", case_insensitive: true }],
+    },
+  });
+  const st = c.newState();
+  const input = c.runInput(req(["who is emp_4711?"]), st);
+  assert.equal(input.segments[0].text, "who is [EMP_1]?");
+  const out = c.runOutput(
+    req([{ key: "a", role: "assistant", text: "[EMP_1] is Jo; emp_99 too." }], {
+      phase: "output",
+    }),
+    st,
+  );
+  assert.equal(out.segments[0].text, "emp_4711 is Jo; [EMP] too.", "new values in the output are redacted");
+  const g = c.streamGuard(req([], { phase: "output" }), st);
+  const streamed = feed(g, "Found [EMP_1] in the list; emp_12 was not.", 3).out;
+  assert.equal(streamed, "Found emp_4711 in the list; [EMP] was not.");
+});
+
+Deno.test("restore: placeholder labels fit the restorer whatever the name and however many values", () => {
+  assert.equal(restoreLabel("employee.id-2"), "EMPLOYEE.ID-2");
+  assert.equal(restoreLabel("2fa code"), "X2FA_CODE");
+  assert.equal(restoreLabel("x".repeat(80)), "X".repeat(64));
+  const st = { restore: new Map([["[TOK_1000001]", "t1000000"], [`[${"X".repeat(64)}_1]`, "v"]]) };
+  assert.equal(restorePlaceholders(`a [TOK_1000001] b [${"X".repeat(64)}_1]`, st), "a t1000000 b v");
+  const s = placeholderStream(st);
+  assert.equal(s.push("[TOK_100") + s.push("0001]") + s.finish(), "t1000000");
+});
+
+Deno.test("restore: lint warns when detect_patterns names share placeholders", () => {
+  const warnings = (names: string[]) =>
+    lint(configYaml(["pii-detector"], {
+      "pii-detector": {
+        redaction: { restore: true },
+        detect_patterns: names.map((name) => ({ name, pattern: "Q\\d{4}" })),
+      },
+    })).issues.filter((i) => i.code === "W003").map((i) => i.path);
+  assert.deepEqual(warnings(["emp_id", "badge"]), []);
+  assert.deepEqual(warnings(["emp_id", "EMP_ID"]), ["policy.pii-detector.detect_patterns[1].name"]);
+  assert.deepEqual(warnings(["Email"]), ["policy.pii-detector.detect_patterns[0].name"]);
 });

@@ -12,6 +12,7 @@ import {
   detectPatternIssues,
   detectPatternScanner,
   type EvalInput,
+  namedPatterns,
   normalizeSpans,
   type PolicyDecision,
   type PolicyKindModule,
@@ -39,6 +40,79 @@ export const piiDetectorSchema = z.strictObject({
 /** A validated `policy.pii-detector` block. */
 export type PiiDetectorConfig = z.infer<typeof piiDetectorSchema>;
 
+/**
+ * The `redaction.restore` placeholders this kind emits, `[LABEL_n]`: the label is {@link restoreLabel} of the
+ * entity (at most 64 characters), `n` counts the label's distinct values in the request. The engine restores
+ * exactly the texts this matches that are keys of the request's restore map.
+ */
+export const PLACEHOLDER: RegExp = /\[[A-Z][A-Z0-9_.-]{0,63}_\d{1,12}\]/g;
+
+/**
+ * The placeholder label of an entity or `detect_patterns` name: upper-cased, characters other than
+ * `A-Z 0-9 _ . -` as `_`, starting with a letter (else `X` is put first), at most 64 characters; so every
+ * placeholder fits {@link PLACEHOLDER}.
+ */
+export function restoreLabel(entity: string): string {
+  let label = entity.toUpperCase().replace(/[^A-Z0-9_.-]/g, "_");
+  if (!/^[A-Z]/.test(label)) label = `X${label}`;
+  return label.slice(0, 64);
+}
+
+/** A W003 lint warning of this kind. */
+interface LabelIssue {
+  path: string;
+  message: string;
+  code: "W003";
+  hint: string;
+}
+
+/** Lint feedback on `detect_patterns` names as placeholder labels (with `redaction.restore`). */
+function labelIssues(cfg: PiiDetectorConfig): LabelIssue[] {
+  if (!cfg.redaction.restore) return [];
+  const issues: LabelIssue[] = [];
+  const seen = new Map<string, string>();
+  for (const e of PII_ENTITIES) seen.set(restoreLabel(e), `built-in entity ${e}`);
+  namedPatterns(cfg.detect_patterns).forEach((p, i) => {
+    const label = restoreLabel(p.name);
+    const path = typeof cfg.detect_patterns[i] === "string"
+      ? `detect_patterns.${i}`
+      : `detect_patterns.${i}.name`;
+    if (label !== p.name.toUpperCase()) {
+      issues.push({
+        path,
+        message: `pattern "${p.name}": restore placeholders are named [${label}_n]`,
+        code: "W003",
+        hint: "use letters, digits, _ . - (at most 64, starting with a letter) to keep the name",
+      });
+    }
+    const other = seen.get(label);
+    if (other !== undefined) {
+      issues.push({
+        path,
+        message: `pattern "${p.name}" shares restore placeholders [${label}_n] with ${other}`,
+        code: "W003",
+        hint: "give it a distinct name so findings and placeholders tell them apart",
+      });
+    } else seen.set(label, `pattern "${p.name}"`);
+  });
+  return issues;
+}
+
+/**
+ * `spans` without those inside one of the request's placeholders: a placeholder the model echoes must reach
+ * the restore step intact, even when a `detect_patterns` entry (`EMP_\d+`) matches its text.
+ */
+function outsidePlaceholders(found: Span[], text: string, restore: Map<string, string>): Span[] {
+  if (found.length === 0 || text.indexOf("[") < 0) return found;
+  const kept: Array<[number, number]> = [];
+  PLACEHOLDER.lastIndex = 0;
+  for (let m; (m = PLACEHOLDER.exec(text)) !== null;) {
+    if (restore.has(m[0])) kept.push([m.index, m.index + m[0].length]);
+  }
+  if (kept.length === 0) return found;
+  return found.filter((s) => !kept.some(([a, b]) => s.start >= a && s.end <= b));
+}
+
 const placeholderCounters = new WeakMap<
   RequestPolicyState,
   { byValue: Map<string, string>; n: Map<string, number> }
@@ -51,8 +125,11 @@ function partialMarker(original: string, entity: string): string {
   return alnum.length >= 8 ? `****${alnum.slice(-4)}` : "****";
 }
 
-/** Placeholder for `redaction.restore`: unique per distinct value within a request. */
-function placeholder(state: RequestPolicyState, entity: string, original: string): string {
+/**
+ * Placeholder for `redaction.restore`: `[label_n]` with a {@link restoreLabel} label, unique per distinct
+ * value within a request.
+ */
+function placeholder(state: RequestPolicyState, label: string, original: string): string {
   let c = placeholderCounters.get(state);
   if (!c) {
     c = { byValue: new Map(), n: new Map() };
@@ -60,7 +137,6 @@ function placeholder(state: RequestPolicyState, entity: string, original: string
   }
   const existing = c.byValue.get(original);
   if (existing) return existing;
-  const label = entity.toUpperCase();
   const n = (c.n.get(label) ?? 0) + 1;
   c.n.set(label, n);
   const p = `[${label}_${n}]`;
@@ -80,7 +156,8 @@ export const piiDetector: PolicyKindModule = {
     phases: ["input", "output"],
     schema: piiDetectorSchema,
     check(block: unknown) {
-      return detectPatternIssues((block as PiiDetectorConfig).detect_patterns);
+      const cfg = block as PiiDetectorConfig;
+      return [...detectPatternIssues(cfg.detect_patterns), ...labelIssues(cfg)];
     },
   },
   compile(block: unknown) {
@@ -102,8 +179,15 @@ export const piiDetector: PolicyKindModule = {
       return normalizeSpans(found);
     };
 
+    // Placeholder labels, normalised once: every placeholder this block emits is restorable.
+    const labels = new Map<string, string>();
+    for (const e of [...entities, ...namedPatterns(cfg.detect_patterns).map((p) => p.name)]) {
+      labels.set(e, restoreLabel(e));
+    }
     const marker = (state: RequestPolicyState, phase: string, s: Span, original: string): string => {
-      if (restore && phase === "input") return placeholder(state, s.entity, original);
+      if (restore && phase === "input") {
+        return placeholder(state, labels.get(s.entity) ?? restoreLabel(s.entity), original);
+      }
       if (format === "asterisks") return "*****";
       if (format === "partial") return partialMarker(original, s.entity);
       return `[${s.entity.toUpperCase()}]`;
@@ -117,9 +201,12 @@ export const piiDetector: PolicyKindModule = {
       textOnly: true,
       spans,
       evaluate(input: EvalInput): PolicyDecision {
+        const restoreMap = input.state.restore;
         return spanDecision(
           input,
-          spans,
+          input.phase === "output" && restoreMap.size > 0
+            ? (text) => outsidePlaceholders(spans(text), text, restoreMap)
+            : spans,
           cfg.action === "block" ? undefined : (s, original) => marker(input.state, input.phase, s, original),
           "pii_detected",
           blockMessage,
