@@ -241,8 +241,9 @@ const responses: ApiCodec = {
         if (!isObj(item)) return;
         if (item.type === "function_call") {
           toolCalls.push(toolCall(item.call_id, item.name, item.arguments));
-        } else if (item.type === "function_call_output" && str(item.output)) {
-          segments.push({ key: `input.${i}.output`, role: "tool", text: item.output });
+        } else if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
+          // A tool's output (text or content parts) goes to the provider like any message.
+          pushContent(segments, item.output, `input.${i}.output`, "tool");
         } else {
           pushContent(segments, item.content, `input.${i}.content`, str(item.role) ? item.role : "user");
         }

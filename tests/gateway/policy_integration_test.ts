@@ -102,6 +102,35 @@ Deno.test("policy: chat redaction reaches the provider redacted; event and heade
   assert.equal(ev.content, undefined, "include_content defaults to none");
 });
 
+Deno.test("policy: Responses tool outputs (function and custom, text and parts) are redacted before the provider", async () => {
+  await using up = startMockUpstream();
+  await using gw = await startGateway(
+    configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
+    { env },
+  );
+  const res = await gw.post("/v1/responses", {
+    model: "gpt-4o-mini",
+    input: [
+      { role: "user", content: "Look the customer up" },
+      { type: "function_call", call_id: "c1", name: "lookup", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "found jane.doe@example.com" },
+      { type: "custom_tool_call", call_id: "c2", name: "crm", input: "customer 42" },
+      { type: "custom_tool_call_output", call_id: "c2", output: "phone 415-555-0132" },
+      {
+        type: "function_call_output",
+        call_id: "c3",
+        output: [{ type: "input_text", text: "backup mail max@example.org" }],
+      },
+    ],
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const sent = up.lastRequest.body.input;
+  assert.equal(sent[2].output, "found [EMAIL]");
+  assert.equal(sent[4].output, "phone [PHONE]");
+  assert.equal(sent[5].output[0].text, "backup mail [EMAIL]");
+  assert.ok(!up.lastRequest.text.includes("example.org") && !up.lastRequest.text.includes("0132"));
+});
+
 Deno.test("policy: injection in an earlier user message is blocked before any upstream call", async () => {
   await using up = startMockUpstream();
   await using gw = await startGateway(
