@@ -21,6 +21,33 @@ export interface Content {
   segments: TextSegment[];
   tools: ToolDefinition[];
   toolCalls: ToolCall[];
+  /**
+   * Strings inside the tool-call arguments a request replays in its history (input only; absent when there
+   * are none). Policies see them as text after {@link segments}; {@link applyInput} writes them back.
+   */
+  toolArgs?: ToolArgs;
+}
+
+/**
+ * The strings of a request's replayed tool-call arguments: one `assistant` segment per string (JSON string
+ * values of argument text, string leaves of argument objects, a custom tool's whole input), and per
+ * argument field how to rebuild it from its segments' texts.
+ */
+export interface ToolArgs {
+  segments: TextSegment[];
+  fields: ToolArgField[];
+}
+
+/** One argument field of a replayed tool call. */
+export interface ToolArgField {
+  /** Path of the field in the body. */
+  path: string[];
+  /** Index of its first segment in {@link ToolArgs.segments}. */
+  first: number;
+  /** Number of its segments. */
+  count: number;
+  /** The field's new value from its segments' (redacted) texts. */
+  build(texts: readonly string[]): unknown;
 }
 
 /** A JSON object body. */
@@ -142,6 +169,106 @@ function pushOpenAiToolCalls(out: ToolCall[], toolCalls: unknown): void {
   }
 }
 
+/** Offsets `[start, end)` of the string values (not object keys) of valid JSON text, in order. */
+function jsonStringValues(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== 34) continue;
+    let j = i + 1;
+    while (j < text.length) {
+      const c = text.charCodeAt(j);
+      if (c === 34) break;
+      j += c === 92 ? 2 : 1;
+    }
+    let k = j + 1;
+    while (k < text.length && " \t\n\r".includes(text[k])) k++;
+    if (text.charCodeAt(k) !== 58) out.push([i, j + 1]);
+    i = j;
+  }
+  return out;
+}
+
+/** Visits the string leaves of a JSON value in a fixed order; `fn`'s result replaces each leaf. */
+function mapLeaves(v: unknown, fn: (s: string) => string): unknown {
+  if (typeof v === "string") return fn(v);
+  if (Array.isArray(v)) return v.map((x) => mapLeaves(x, fn));
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapLeaves(x, fn)]));
+  return v;
+}
+
+/**
+ * Adds the strings of one replayed tool-call argument field at `key` (a dotted body path) to `acc`. `value`
+ * is JSON text (`json`), free text (a custom tool's input, or argument text that is not JSON), or an object.
+ * Redacted JSON text stays valid: only its string values change, each re-encoded with `JSON.stringify`.
+ */
+function pushToolArgs(acc: ToolArgs, key: string, value: unknown, json: boolean): void {
+  const path = key.split(".");
+  const first = acc.segments.length;
+  const add = (text: string) => acc.segments.push({ key, role: "assistant", text });
+  if (typeof value === "string") {
+    let tokens: Array<[number, number]> | undefined;
+    if (json) {
+      try {
+        JSON.parse(value);
+        tokens = jsonStringValues(value);
+      } catch {
+        // Not JSON: governed as free text.
+      }
+    }
+    if (!tokens) {
+      if (value === "") return;
+      add(value);
+      acc.fields.push({ path, first, count: 1, build: (texts) => texts[0] });
+      return;
+    }
+    const decoded = tokens.map(([a, b]) => JSON.parse(value.slice(a, b)) as string);
+    decoded.forEach(add);
+    if (decoded.length === 0) return;
+    acc.fields.push({
+      path,
+      first,
+      count: decoded.length,
+      build(texts) {
+        let out = "";
+        let at = 0;
+        tokens.forEach(([a, b], n) => {
+          out += value.slice(at, a) +
+            (texts[n] === decoded[n] ? value.slice(a, b) : JSON.stringify(texts[n]));
+          at = b;
+        });
+        return out + value.slice(at);
+      },
+    });
+  } else if (value !== null && typeof value === "object") {
+    mapLeaves(value, (s) => {
+      add(s);
+      return s;
+    });
+    const count = acc.segments.length - first;
+    if (count === 0) return;
+    acc.fields.push({
+      path,
+      first,
+      count,
+      build(texts) {
+        let n = 0;
+        return mapLeaves(value, () => texts[n++]);
+      },
+    });
+  }
+}
+
+/** Adds the arguments of replayed OpenAI chat `tool_calls` of message `i`. */
+function pushChatToolArgs(acc: ToolArgs, toolCalls: unknown[], i: number): void {
+  toolCalls.forEach((tc, t) => {
+    if (isObj(tc) && isObj(tc.function)) {
+      pushToolArgs(acc, `messages.${i}.tool_calls.${t}.function.arguments`, tc.function.arguments, true);
+    }
+  });
+}
+
+const newToolArgs = (): ToolArgs => ({ segments: [], fields: [] });
+
 const chat: ApiCodec = {
   api: "chat",
   validate(body) {
@@ -152,12 +279,16 @@ const chat: ApiCodec = {
   input(body) {
     const segments: TextSegment[] = [];
     const toolCalls: ToolCall[] = [];
+    let toolArgs: ToolArgs | undefined;
     (body.messages as Obj[]).forEach((m, i) => {
       pushContent(segments, m.content, `messages.${i}.content`, String(m.role));
-      pushOpenAiToolCalls(toolCalls, m.tool_calls);
+      if (Array.isArray(m.tool_calls)) {
+        pushOpenAiToolCalls(toolCalls, m.tool_calls);
+        pushChatToolArgs(toolArgs ??= newToolArgs(), m.tool_calls, i);
+      }
     });
     const tools = readTools(body.tools, (t) => (isObj(t.function) ? t.function : undefined), "parameters");
-    return { segments, tools, toolCalls };
+    return withToolArgs({ segments, tools, toolCalls }, toolArgs);
   },
   output(body) {
     const segments: TextSegment[] = [];
@@ -232,6 +363,7 @@ const responses: ApiCodec = {
   input(body) {
     const segments: TextSegment[] = [];
     const toolCalls: ToolCall[] = [];
+    let toolArgs: ToolArgs | undefined;
     if (str(body.instructions)) {
       segments.push({ key: "instructions", role: "system", text: body.instructions });
     }
@@ -241,6 +373,10 @@ const responses: ApiCodec = {
         if (!isObj(item)) return;
         if (item.type === "function_call") {
           toolCalls.push(toolCall(item.call_id, item.name, item.arguments));
+          pushToolArgs(toolArgs ??= newToolArgs(), `input.${i}.arguments`, item.arguments, true);
+        } else if (item.type === "custom_tool_call") {
+          // A custom tool's input is free text.
+          pushToolArgs(toolArgs ??= newToolArgs(), `input.${i}.input`, item.input, false);
         } else if (item.type === "function_call_output" || item.type === "custom_tool_call_output") {
           // A tool's output (text or content parts) goes to the provider like any message.
           pushContent(segments, item.output, `input.${i}.output`, "tool");
@@ -250,7 +386,7 @@ const responses: ApiCodec = {
       });
     }
     const tools = readTools(body.tools, (t) => (t.type === "function" ? t : undefined), "parameters");
-    return { segments, tools, toolCalls };
+    return withToolArgs({ segments, tools, toolCalls }, toolArgs);
   },
   output(body) {
     const segments: TextSegment[] = [];
@@ -283,19 +419,21 @@ const messages: ApiCodec = {
   input(body) {
     const segments: TextSegment[] = [];
     const toolCalls: ToolCall[] = [];
+    let toolArgs: ToolArgs | undefined;
     pushContent(segments, body.system, "system", "system");
     (body.messages as Obj[]).forEach((m, i) => {
       pushContent(segments, m.content, `messages.${i}.content`, String(m.role));
       if (Array.isArray(m.content)) {
-        for (const block of m.content) {
+        m.content.forEach((block, j) => {
           if (isObj(block) && block.type === "tool_use") {
             toolCalls.push(toolCall(block.id, block.name, block.input));
+            pushToolArgs(toolArgs ??= newToolArgs(), `messages.${i}.content.${j}.input`, block.input, false);
           }
-        }
+        });
       }
     });
     const tools = readTools(body.tools, (t) => (str(t.name) ? t : undefined), "input_schema");
-    return { segments, tools, toolCalls };
+    return withToolArgs({ segments, tools, toolCalls }, toolArgs);
   },
   output(body) {
     const segments: TextSegment[] = [];
@@ -320,6 +458,43 @@ const messages: ApiCodec = {
     };
   },
 };
+
+/** `content` with `toolArgs` when some replayed tool call has strings to govern. */
+function withToolArgs(content: Content, toolArgs: ToolArgs | undefined): Content {
+  if (toolArgs && toolArgs.segments.length > 0) content.toolArgs = toolArgs;
+  return content;
+}
+
+/**
+ * The segments policies see for a request's `content`: its text segments, then the strings of its replayed
+ * tool-call arguments ({@link Content.toolArgs}). The same array as `content.segments` when there are none.
+ */
+export function inputSegments(content: Content): readonly TextSegment[] {
+  return content.toolArgs ? content.segments.concat(content.toolArgs.segments) : content.segments;
+}
+
+/**
+ * Returns a copy of a request `body` with the policies' `segments` (as ordered by {@link inputSegments})
+ * written back: text segments at their keys, tool-call argument fields rebuilt from their strings (JSON
+ * argument text stays valid JSON, argument objects keep their shape).
+ */
+export function applyInput(body: Json, content: Content, segments: readonly TextSegment[]): Json {
+  const n = content.segments.length;
+  let out = applySegments(body, segments.length === n ? segments : segments.slice(0, n), content.segments);
+  const args = content.toolArgs;
+  if (!args) return out;
+  for (const f of args.fields) {
+    let changed = false;
+    const texts: string[] = [];
+    for (let i = f.first; i < f.first + f.count; i++) {
+      const text = segments[n + i]?.text ?? args.segments[i].text;
+      if (text !== args.segments[i].text) changed = true;
+      texts.push(text);
+    }
+    if (changed) out = setPath(out, f.path, f.build(texts)) as Json;
+  }
+  return out;
+}
 
 /** Codec of each API. */
 export const CODECS: Readonly<Record<ApiKind, ApiCodec>> = {
@@ -414,7 +589,7 @@ export function applySegments(
   return out;
 }
 
-function setPath(node: unknown, path: string[], value: string): unknown {
+function setPath(node: unknown, path: string[], value: unknown): unknown {
   if (path.length === 0) return value;
   const [head, ...rest] = path;
   if (Array.isArray(node)) {

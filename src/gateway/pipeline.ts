@@ -18,7 +18,15 @@ import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/t
 import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
-import { applySegments, CODECS, type Json, mapToolArguments, type Usage } from "./codecs.ts";
+import {
+  applyInput,
+  applySegments,
+  CODECS,
+  inputSegments,
+  type Json,
+  mapToolArguments,
+  type Usage,
+} from "./codecs.ts";
 import { restorePlaceholders } from "../policy/engine.ts";
 import { GatewayError } from "./errors.ts";
 import { authenticateClient, type ClientKey, type RuntimeSnapshot } from "./snapshot.ts";
@@ -153,7 +161,8 @@ export async function handleApiRequest(
       phase: "input",
       api,
       model: x.model,
-      segments: content.segments,
+      // Text, then the strings of replayed tool-call arguments (so redaction and blocks cover them too).
+      segments: inputSegments(content),
       tools: content.tools,
       toolCalls: content.toolCalls,
       identity: x.identity,
@@ -163,9 +172,14 @@ export async function handleApiRequest(
     const input = chain.runInput(policyRequest, state);
     x.record(input);
     countPolicies(ctx, input);
-    const contentChars = describeContent(x, chain.audit, content.segments, input.segments);
+    const contentChars = describeContent(
+      x,
+      chain.audit,
+      content.segments,
+      content.toolArgs ? input.segments.slice(0, content.segments.length) : input.segments,
+    );
     if (input.verdict === "block") throw blockedInput(input);
-    const body: Json = input.changed ? applySegments(json, input.segments, content.segments) : json;
+    const body: Json = input.changed ? applyInput(json, content, input.segments) : json;
 
     // 5. route
     const stream = json.stream === true;
