@@ -8,15 +8,13 @@
 import { createHash } from "node:crypto";
 import type { RunningControlPlane } from "../../src/control_plane/serve.ts";
 import {
-  postgresBinDir,
   postgresFactory,
   sqliteFactory,
-  startTestPostgres,
   startTestServer,
   type StoreFactory,
   type StoreHandle,
-  type TestPostgres,
   type TestServerOptions,
+  withFileTestPostgres,
 } from "../control_plane/helpers.ts";
 import { ADMIN_TOKEN, assert, assertEquals, ConsoleClient } from "./helpers.ts";
 
@@ -200,26 +198,9 @@ function registerSessionSuite(backend: string, factory: () => StoreFactory | nul
 
 registerSessionSuite("sqlite", () => sqliteFactory);
 
-const binDir = postgresBinDir();
-let pg: TestPostgres | null = null;
-if (binDir) {
-  pg = await startTestPostgres(binDir);
-  const pid = pg.pid;
-  globalThis.addEventListener("unload", () => {
-    try {
-      Deno.kill(pid, "SIGINT");
-    } catch {
-      // already stopped
-    }
-  });
-}
-
-registerSessionSuite("postgres", () => (pg ? postgresFactory(pg) : null), binDir ? undefined : "no postgres");
-
-Deno.test({
-  name: binDir ? "[postgres] stop the test cluster" : "[postgres] skipped: no postgres (install postgresql)",
-  ignore: !binDir,
-  fn: async () => {
-    await pg?.stop();
-  },
+await withFileTestPostgres((cluster, skip) => {
+  registerSessionSuite("postgres", () => {
+    const pg = cluster();
+    return pg ? postgresFactory(pg) : null;
+  }, skip);
 });

@@ -315,3 +315,36 @@ export function postgresFactory(pg: TestPostgres): StoreFactory {
     },
   };
 }
+
+/**
+ * The throwaway cluster of one test file: started at module load when PostgreSQL is installed and
+ * killed by its PID on unload; `register` adds the file's tests (`cluster()` is null and `skip` says
+ * why when PostgreSQL is not installed), then a last test stops the cluster (named so a skip is visible).
+ */
+export async function withFileTestPostgres(
+  register: (cluster: () => TestPostgres | null, skip?: string) => void,
+): Promise<void> {
+  const binDir = postgresBinDir();
+  let pg: TestPostgres | null = null;
+  if (binDir) {
+    pg = await startTestPostgres(binDir);
+    const pid = pg.pid;
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.kill(pid, "SIGINT");
+      } catch {
+        // already stopped
+      }
+    });
+  }
+  register(() => pg, binDir ? undefined : "no postgres");
+  Deno.test({
+    name: binDir
+      ? "[postgres] stop the test cluster"
+      : "[postgres] skipped: no postgres (install postgresql)",
+    ignore: !binDir,
+    fn: async () => {
+      await pg?.stop();
+    },
+  });
+}

@@ -5,28 +5,11 @@
  * installed.
  */
 import { registerApiSuite } from "./api_suite.ts";
-import { postgresBinDir, postgresFactory, startTestPostgres, type TestPostgres } from "./helpers.ts";
+import { postgresFactory, withFileTestPostgres } from "./helpers.ts";
 
-const binDir = postgresBinDir();
-let pg: TestPostgres | null = null;
-if (binDir) {
-  pg = await startTestPostgres(binDir);
-  const pid = pg.pid;
-  globalThis.addEventListener("unload", () => {
-    try {
-      Deno.kill(pid, "SIGINT");
-    } catch {
-      // already stopped
-    }
-  });
-}
-
-registerApiSuite("postgres", () => (pg ? postgresFactory(pg) : null), binDir ? undefined : "no postgres");
-
-Deno.test({
-  name: binDir ? "[postgres] stop the test cluster" : "[postgres] skipped: no postgres (install postgresql)",
-  ignore: !binDir,
-  fn: async () => {
-    await pg?.stop();
-  },
+await withFileTestPostgres((cluster, skip) => {
+  registerApiSuite("postgres", () => {
+    const pg = cluster();
+    return pg ? postgresFactory(pg) : null;
+  }, skip);
 });
