@@ -473,6 +473,15 @@ export function inputSegments(content: Content): readonly TextSegment[] {
   return content.toolArgs ? content.segments.concat(content.toolArgs.segments) : content.segments;
 }
 
+/** The text part of input-policy `segments` (as ordered by {@link inputSegments}): what the audit describes. */
+export function inputTextSegments(
+  content: Content,
+  segments: readonly TextSegment[],
+): readonly TextSegment[] {
+  const n = content.segments.length;
+  return segments.length === n ? segments : segments.slice(0, n);
+}
+
 /**
  * Returns a copy of a request `body` with the policies' `segments` (as ordered by {@link inputSegments})
  * written back: text segments at their keys, tool-call argument fields rebuilt from their strings (JSON
@@ -480,7 +489,7 @@ export function inputSegments(content: Content): readonly TextSegment[] {
  */
 export function applyInput(body: Json, content: Content, segments: readonly TextSegment[]): Json {
   const n = content.segments.length;
-  let out = applySegments(body, segments.length === n ? segments : segments.slice(0, n), content.segments);
+  let out = applySegments(body, inputTextSegments(content, segments), content.segments);
   const args = content.toolArgs;
   if (!args) return out;
   for (const f of args.fields) {

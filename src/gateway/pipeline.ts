@@ -23,6 +23,7 @@ import {
   applySegments,
   CODECS,
   inputSegments,
+  inputTextSegments,
   type Json,
   mapToolArguments,
   type Usage,
@@ -176,7 +177,7 @@ export async function handleApiRequest(
       x,
       chain.audit,
       content.segments,
-      content.toolArgs ? input.segments.slice(0, content.segments.length) : input.segments,
+      inputTextSegments(content, input.segments),
     );
     if (input.verdict === "block") throw blockedInput(input);
     const body: Json = input.changed ? applyInput(json, content, input.segments) : json;
