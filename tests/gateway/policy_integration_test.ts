@@ -23,6 +23,10 @@ const fullChain = (extra: Record<string, unknown> = {}) => ({
   },
 });
 
+/** A gateway with the full chain in front of `up`. */
+const fullChainGateway = (up: { baseUrl: string }) =>
+  startGateway(configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }), { env });
+
 /** A provider that streams exactly the given content deltas (to split entities across chunks). */
 function scriptedSse(deltas: string[]) {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
@@ -84,10 +88,7 @@ function sseText(body: string): { text: string; events: string[] } {
 
 Deno.test("policy: chat redaction reaches the provider redacted; event and header say redact; no raw PII in events", async () => {
   await using up = startMockUpstream();
-  await using gw = await startGateway(
-    configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
-    { env },
-  );
+  await using gw = await fullChainGateway(up);
   const res = await gw.post("/v1/chat/completions", chat("Write to jane.doe@example.com about the invoice"));
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("x-keeptrusts-decision"), "redact");
@@ -104,10 +105,7 @@ Deno.test("policy: chat redaction reaches the provider redacted; event and heade
 
 Deno.test("policy: Responses tool outputs (function and custom, text and parts) are redacted before the provider", async () => {
   await using up = startMockUpstream();
-  await using gw = await startGateway(
-    configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
-    { env },
-  );
+  await using gw = await fullChainGateway(up);
   const res = await gw.post("/v1/responses", {
     model: "gpt-4o-mini",
     input: [
@@ -133,10 +131,7 @@ Deno.test("policy: Responses tool outputs (function and custom, text and parts) 
 
 Deno.test("policy: injection in an earlier user message is blocked before any upstream call", async () => {
   await using up = startMockUpstream();
-  await using gw = await startGateway(
-    configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
-    { env },
-  );
+  await using gw = await fullChainGateway(up);
   const res = await gw.post("/v1/chat/completions", {
     model: "m",
     messages: [
@@ -160,10 +155,7 @@ Deno.test("policy: injection in an earlier user message is blocked before any up
 
 Deno.test("policy: Anthropic /v1/messages — redaction and block in the Anthropic shape", async () => {
   await using up = startMockUpstream();
-  await using gw = await startGateway(
-    configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
-    { env },
-  );
+  await using gw = await fullChainGateway(up);
   const ok = await gw.post("/v1/messages", {
     model: "m",
     max_tokens: 50,
@@ -187,10 +179,7 @@ Deno.test("policy: Anthropic /v1/messages — redaction and block in the Anthrop
 Deno.test("policy: an entity split across two SSE chunks is still redacted in the stream", async () => {
   const up = scriptedSse(["Reach me at jane.do", "e@example.com tod", "ay, thanks"]);
   try {
-    await using gw = await startGateway(
-      configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
-      { env },
-    );
+    await using gw = await fullChainGateway(up);
     const res = await gw.post("/v1/chat/completions", chat("hi", { stream: true }));
     const { text } = sseText(await res.text());
     assert.equal(text, "Reach me at [EMAIL] today, thanks");
@@ -205,10 +194,7 @@ Deno.test("policy: an entity split across two SSE chunks is still redacted in th
 Deno.test("policy: a blocked stream ends with event: error, then [DONE]", async () => {
   const up = scriptedSse(["The codename is proj", "ect-falcon and more text follows here"]);
   try {
-    await using gw = await startGateway(
-      configDoc({ providers: { targets: [target(up.baseUrl)] }, ...fullChain() }),
-      { env },
-    );
+    await using gw = await fullChainGateway(up);
     const res = await gw.post("/v1/chat/completions", chat("hi", { stream: true }));
     const body = await res.text();
     const { text, events } = sseText(body);
