@@ -128,12 +128,15 @@ Deno.test("leadingWords: what it states, and when it refuses", () => {
   );
 });
 
+/** The obfuscation variants the prefilter pass asks for on `text`. */
+function variantsIn(set: RuleSet, text: string): number {
+  set.activeRules(normalizeForScan(text, true, true));
+  return set.lastVariants;
+}
+
 Deno.test("prefilter: dates and times (3rd, 21st, 10am) do not send a benign prompt through deobfuscation; leetspeak still does", () => {
   const set = new RuleSet(BUILTIN_RULES);
-  const variantsOf = (text: string) => {
-    set.activeRules(normalizeForScan(text, true, true));
-    return set.lastVariants;
-  };
+  const variantsOf = (text: string) => variantsIn(set, text);
   // The load benchmark's chat has ordinals: deobfuscating it cost ~25 µs per request for nothing.
   assert.equal(
     variantsOf("I ordered on the 3rd, the race is on the 21st, call me at 10am or 4pm on the 2nd."),
@@ -147,10 +150,7 @@ Deno.test("prefilter: dates and times (3rd, 21st, 10am) do not send a benign pro
 
 Deno.test("prefilter: technical letter+digit tokens (gpt4o, k8s, mp3, 1080p) do not send a prompt through deobfuscation; leet words do", () => {
   const set = new RuleSet(BUILTIN_RULES);
-  const variantsOf = (text: string) => {
-    set.activeRules(normalizeForScan(text, true, true));
-    return set.lastVariants;
-  };
+  const variantsOf = (text: string) => variantsIn(set, text);
   assert.equal(
     variantsOf(
       "Deploy the gpt4o proxy on k8s with 4k context, transcode mp3 to h264 at 1080p on ec2 and s3.",
