@@ -203,6 +203,16 @@ export interface GuardOptions {
   onDone: (result: StreamResult) => void;
 }
 
+/**
+ * Responses events that stream tool-call arguments, and whether their text is JSON (function
+ * arguments: restored values are JSON-escaped) or free text (a custom tool's input: values go back as
+ * they are).
+ */
+const RESPONSES_ARGUMENT_DELTAS: ReadonlyMap<string, { json: boolean }> = new Map([
+  ["response.function_call_arguments.delta", { json: true }],
+  ["response.custom_tool_call_input.delta", { json: false }],
+]);
+
 /** Governs an SSE body: see the module doc. */
 export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): ReadableStream<Uint8Array> {
   const channels = new Map<string, Channel>();
@@ -606,31 +616,16 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       json.text = channels.get(key)?.emitted ?? json.text;
       return "changed";
     }
-    if (type === "response.function_call_arguments.delta" && typeof json.delta === "string") {
+    const argsDelta = RESPONSES_ARGUMENT_DELTAS.get(type);
+    if (argsDelta !== undefined && typeof json.delta === "string") {
       if (!restoring) return "same";
       const { item_id, output_index } = json;
-      const next = restoreArgs(fnKey, json.delta, (t) =>
-        sendJson("response.function_call_arguments.delta", {
-          type: "response.function_call_arguments.delta",
-          item_id,
-          output_index,
-          delta: t,
-        }));
-      if (next === json.delta) return "same";
-      json.delta = next;
-      return "changed";
-    }
-    if (type === "response.custom_tool_call_input.delta" && typeof json.delta === "string") {
-      // A custom tool's input is free text, not JSON: originals go back as they are.
-      if (!restoring) return "same";
-      const { item_id, output_index } = json;
-      const next = restoreArgs(fnKey, json.delta, (t) =>
-        sendJson("response.custom_tool_call_input.delta", {
-          type: "response.custom_tool_call_input.delta",
-          item_id,
-          output_index,
-          delta: t,
-        }), false);
+      const next = restoreArgs(
+        fnKey,
+        json.delta,
+        (t) => sendJson(type, { type, item_id, output_index, delta: t }),
+        argsDelta.json,
+      );
       if (next === json.delta) return "same";
       json.delta = next;
       return "changed";
