@@ -8,26 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { controlPlaneFlags } from "../../scripts/permissions.ts";
 import { authenticateToken } from "../../src/control_plane/auth.ts";
 import { openSqliteStore } from "../../src/control_plane/store/sqlite.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { controlPlaneCommand } from "./helpers.ts";
 
 async function controlPlane(
   dataDir: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...controlPlaneFlags({ dataDir }), join(ROOT, "control_plane.ts"), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await controlPlaneCommand(dataDir, args, env).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }

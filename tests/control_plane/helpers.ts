@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import postgres from "postgres";
+import { controlPlaneFlags } from "../../scripts/permissions.ts";
 import { type RunningControlPlane, startControlPlane } from "../../src/control_plane/serve.ts";
 import type { ServeOptions } from "../../src/control_plane/serve.ts";
 import { openSqliteStore } from "../../src/control_plane/store/sqlite.ts";
@@ -346,5 +347,26 @@ export async function withFileTestPostgres(
     fn: async () => {
       await pg?.stop();
     },
+  });
+}
+
+/**
+ * `kt-control-plane <args>` from the sources under exactly the binary's permission set (`dataDir`
+ * writable), with a cleared environment plus `env`, stdin closed, output piped.
+ */
+export function controlPlaneCommand(
+  dataDir: string,
+  args: string[],
+  env: Record<string, string>,
+): Deno.Command {
+  const root = new URL("../../", import.meta.url).pathname;
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...controlPlaneFlags({ dataDir }), join(root, "control_plane.ts"), ...args],
+    cwd: root,
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
   });
 }

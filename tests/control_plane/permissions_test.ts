@@ -6,10 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { controlPlaneFlags } from "../../scripts/permissions.ts";
-import { call, postgresBinDir, sampleConfig, startTestPostgres } from "./helpers.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { call, controlPlaneCommand, postgresBinDir, sampleConfig, startTestPostgres } from "./helpers.ts";
 
 interface Proc {
   url: string;
@@ -23,15 +20,7 @@ async function spawnControlPlane(
   env: Record<string, string>,
   dataDir: string,
 ): Promise<Proc> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...controlPlaneFlags({ dataDir }), join(ROOT, "control_plane.ts"), "serve", ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = controlPlaneCommand(dataDir, ["serve", ...args], env).spawn();
   let err = "";
   let out = "";
   const decoder = new TextDecoder();
@@ -148,23 +137,12 @@ Deno.test("kt-control-plane refuses a data directory outside its permissions wit
   const dataDir = await Deno.makeTempDir({ prefix: "kt-cp-perm-" });
   const other = await Deno.makeTempDir({ prefix: "kt-cp-other-" });
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        ...controlPlaneFlags({ dataDir }),
-        join(ROOT, "control_plane.ts"),
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--data-dir",
-        other,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await controlPlaneCommand(
+      dataDir,
+      ["serve", "--listen", "127.0.0.1:0", "--data-dir", other],
+      {},
+    )
+      .output();
     const err = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 1, err);
     assert.match(
