@@ -144,7 +144,7 @@ class Chain implements CompiledChain {
       const text = restoreText(s.text, state.restore);
       if (text === s.text) return s;
       changed = true;
-      return { key: s.key, role: s.role, text };
+      return { ...s, text };
     });
     return changed ? { ...outcome, segments, changed: true } : outcome;
   }

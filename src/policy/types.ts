@@ -19,6 +19,38 @@ export type Verdict = "allow" | "redact" | "block";
 /** What a policy error does (SPEC 1.1 `--fail-mode`). */
 export type FailMode = "block" | "allow";
 
+/**
+ * Where a piece of governed text comes from (the coverage manifest's sources, docs/policies.md
+ * "Content coverage"): request `messages` (every role's message text), `system` (system, developer and
+ * instructions text), `tools` (tool definitions and their JSON-Schema texts, structured-output schemas),
+ * `tool_results` (tool outputs and replayed tool-call arguments), `files` (decoded file and document
+ * text), `stored` (fields a provider keeps but the model does not read: `user`, `metadata`); on the way
+ * back `output_text` (content, refusal), `output_tools` (tool-call arguments) and `reasoning`.
+ */
+export type ContentSource =
+  | "messages"
+  | "system"
+  | "tools"
+  | "tool_results"
+  | "files"
+  | "stored"
+  | "output_text"
+  | "output_tools"
+  | "reasoning";
+
+/** Every {@link ContentSource}, in manifest order. */
+export const CONTENT_SOURCES: readonly ContentSource[] = [
+  "messages",
+  "system",
+  "tools",
+  "tool_results",
+  "files",
+  "stored",
+  "output_text",
+  "output_tools",
+  "reasoning",
+];
+
 /** One piece of governed text, e.g. a message's content. */
 export interface TextSegment {
   /** Stable address of the text in the wire body, chosen by the gateway (e.g. `messages.2.content.0`). */
@@ -26,6 +58,11 @@ export interface TextSegment {
   /** `system`, `user`, `assistant`, `tool`, or `prompt`/`input` for non-chat APIs. */
   readonly role: string;
   readonly text: string;
+  /**
+   * Where the text comes from; absent means `messages` on input and `output_text` on output. Redaction
+   * keeps it (policies copy a segment with `{ ...segment, text }`).
+   */
+  readonly source?: ContentSource;
 }
 
 /** A tool the client declares. */

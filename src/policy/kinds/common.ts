@@ -222,7 +222,7 @@ export function scanSegments(
     for (const s of found) count(findings, s.entity);
     if (!redact) continue;
     out ??= segs.slice();
-    out[i] = { key: seg.key, role: seg.role, text: applySpans(seg.text, found, redact) };
+    out[i] = { ...seg, text: applySpans(seg.text, found, redact) };
   }
   return { findings, segments: out };
 }
