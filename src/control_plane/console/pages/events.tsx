@@ -13,6 +13,7 @@
 import type { FC } from "hono/jsx";
 import type { GatewayJson, SignedIn } from "../context.ts";
 import { DataTable, Layout, Notice, VerdictBadge, When } from "../views.tsx";
+import { describeCoverage } from "../../../audit/event.ts";
 
 /** Time ranges offered, as `since` durations of the API. */
 export const RANGES: ReadonlyArray<[string, string, number]> = [
@@ -128,6 +129,8 @@ export const EventsTable: FC<{ events: EventJson[]; filters: EventFilters; error
                     <dd>
                       <PolicyResults results={e.policy_results} />
                     </dd>
+                    <dt>Coverage</dt>
+                    <dd class="mono" data-field="coverage">{describeCoverage(e.coverage)}</dd>
                     {typeof e.content === "string" && (
                       <>
                         <dt>Content (redacted by the gateway)</dt>
