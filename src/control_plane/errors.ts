@@ -13,6 +13,7 @@ export type ApiErrorType =
   | "not_found"
   | "conflict"
   | "validation_error"
+  | "rate_limit"
   | "unavailable"
   | "internal_error";
 
