@@ -32,7 +32,7 @@ export const ADMIN_SCOPES = [
   "metrics:read",
 ] as const;
 
-/** Scopes every gateway token holds (SPEC 8). */
+/** Scopes every gateway token holds (docs/control_plane.md). */
 export const GATEWAY_SCOPES = [
   "configurations:read",
   "status:write",

@@ -29,7 +29,7 @@ export interface TokenRecord {
   revokedAt: string | null;
 }
 
-/** Health a gateway reports about itself (SPEC 5). */
+/** Health a gateway reports about itself (docs/managed.md). */
 export type ReportedStatus = "healthy" | "degraded" | "config_rejected";
 
 /** A registered gateway with its desired version and its latest report. */
