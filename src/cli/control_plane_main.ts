@@ -217,6 +217,15 @@ export function buildControlPlaneProgram(): Command {
       try {
         const minted = mintAdminToken(flags.name, scopes, "cli", new Date());
         await store.insertToken(minted.record);
+        await store.insertAudit({
+          at: minted.record.createdAt,
+          action: "token_created",
+          tokenId: null,
+          gatewayId: null,
+          subject: minted.record.id,
+          details: { scopes, via: "kt-control-plane token create" },
+          requestId: null,
+        });
         console.log(minted.token);
         console.error(
           `kt-control-plane: created admin token ${minted.record.id} (${scopes.join(", ")}); shown once`,
