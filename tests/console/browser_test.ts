@@ -22,6 +22,7 @@ import {
   createGateway,
   goodConfig,
   postEvents,
+  pushConfig,
   startConsoleServer,
   type TestGateway,
 } from "./helpers.ts";
@@ -225,11 +226,10 @@ Deno.test({
           "a gateway that lags shows running against desired side by side; revert it",
           async () => {
             await sims[0].stop(); // edge-a stops loading new versions
-            const pushed = await call(server.url, "POST", "/v1/admin/configurations", {
-              token: ADMIN_TOKEN,
-              body: goodConfig("1.1.0").replace("action: redact", "action: block"),
-              headers: { "content-type": "application/yaml" },
-            });
+            const pushed = await pushConfig(
+              server.url,
+              goodConfig("1.1.0").replace("action: redact", "action: block"),
+            );
             assertEquals(pushed.status, 201, pushed.text);
             const rolled = await call(server.url, "POST", "/v1/admin/configurations/rollout", {
               token: ADMIN_TOKEN,

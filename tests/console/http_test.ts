@@ -20,6 +20,7 @@ import {
   createGateway,
   goodConfig,
   postEvents,
+  pushConfig,
   reportStatus,
   startConsoleServer,
 } from "./helpers.ts";
@@ -218,11 +219,7 @@ Deno.test("console: a token without configurations:write sees pages but every ac
   const s = await startConsoleServer();
   try {
     const gw = await createGateway(s.url, "edge-1");
-    const pushed = await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    const pushed = await pushConfig(s.url, goodConfig("1.0.0"));
     assertEquals(pushed.status, 201, pushed.text);
     assertEquals(
       (await call(s.url, "POST", "/v1/admin/configurations/rollout", {
@@ -322,11 +319,7 @@ Deno.test("console: user-supplied strings render as text (no script injection)",
     const gw = await createGateway(s.url, evil);
     await reportStatus(s.url, gw, { status: "config_rejected", last_error: `bad ${evil}` });
     await postEvents(s.url, gw, [{ verdict: "block", policy: "pii-detector", content: `[EMAIL] ${evil}` }]);
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    await pushConfig(s.url, goodConfig("1.0.0"));
     const c = new ConsoleClient(s.url);
     await c.signIn(ADMIN_TOKEN);
     for (
@@ -373,16 +366,8 @@ Deno.test("console: every console response carries the CSP and security headers"
   try {
     const gw = await createGateway(s.url, "edge-1");
     await reportStatus(s.url, gw, { status: "healthy" });
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.1.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    await pushConfig(s.url, goodConfig("1.0.0"));
+    await pushConfig(s.url, goodConfig("1.1.0"));
     const anon = new ConsoleClient(s.url);
     for (
       const path of [
@@ -577,11 +562,7 @@ Deno.test("console: the audit page shows who read which secret for which gateway
       json: { name: "OPENAI_KEY", value: secret },
     });
     const gw = await createGateway(s.url, "edge-audit", "edge-audit");
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: sampleConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    await pushConfig(s.url, sampleConfig("1.0.0"));
     await call(s.url, "POST", "/v1/admin/configurations/rollout", {
       token: ADMIN_TOKEN,
       json: { gateway_ids: [gw.id], version: "1.0.0" },

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { RunningControlPlane } from "../../src/control_plane/serve.ts";
+import type { Store } from "../../src/control_plane/store/types.ts";
 import {
   ADMIN_TOKEN,
   call,
@@ -26,15 +27,20 @@ export interface Ctx {
   clock: TestClock;
 }
 
+/** Server options of a suite test, plus a wrapper around the store the server gets (e.g. to count calls). */
+export type SuiteOptions = Partial<TestServerOptions> & { wrapStore?: (store: Store) => Store };
+
 /** Runs `fn` against a server over a fresh store of `factory`, on a {@link TestClock}. */
 export async function withServer(
   factory: StoreFactory,
-  options: Partial<TestServerOptions>,
+  options: SuiteOptions,
   fn: (ctx: Ctx) => Promise<void>,
 ): Promise<void> {
   const handle = await factory.fresh();
   const clock = new TestClock();
-  const server = await startTestServer({ store: handle.store, now: clock.now, ...options });
+  const { wrapStore, ...serverOptions } = options;
+  const store = wrapStore ? wrapStore(handle.store) : handle.store;
+  const server = await startTestServer({ store, now: clock.now, ...serverOptions });
   try {
     await fn({ server, base: server.url, handle, clock });
   } finally {
@@ -93,7 +99,7 @@ export async function scopedToken(base: string, scopes: string[]): Promise<strin
 export type SuiteTest = (
   name: string,
   fn: (ctx: Ctx) => Promise<void>,
-  options?: Partial<TestServerOptions>,
+  options?: SuiteOptions,
 ) => void;
 
 /** The {@link SuiteTest} of one backend; `factory()` returns null when the backend is unavailable. */

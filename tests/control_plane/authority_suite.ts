@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { ADMIN_SCOPES, GATEWAY_TOKEN_AUTHORITY } from "../../src/control_plane/auth.ts";
 import type { Store } from "../../src/control_plane/store/types.ts";
 import { createGateway, push, rollout, scopedToken, suiteTest } from "./api_suite.ts";
-import { ADMIN_TOKEN, call, sampleConfig, startTestServer, type StoreFactory } from "./helpers.ts";
+import { ADMIN_TOKEN, call, sampleConfig, type StoreFactory } from "./helpers.ts";
 import { expectedAccess, SCOPE_COLUMNS, SCOPE_TABLE, type ScopeRow } from "./scope_table.ts";
 
 /** A request that passes every check after authorisation without lasting effect (ids of the fixture). */
@@ -344,62 +344,40 @@ export function registerAuthoritySuite(
     assert.equal((await call(base, "GET", "/v1/events?since=36500d", { token: ADMIN_TOKEN })).status, 200);
   });
 
-  Deno.test({
-    name: `[${label}] finding 4: /metrics needs metrics:read and a scrape costs no store listing${
-      ignoreReason ? ` (skipped: ${ignoreReason})` : ""
-    }`,
-    ignore: ignoreReason !== undefined,
-    fn: async () => {
-      const handle = await factory()!.fresh();
-      const calls: string[] = [];
-      const counted = new Proxy(handle.store, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target);
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) => {
-            calls.push(String(prop));
-            return value.apply(target, args);
-          };
-        },
-      }) as Store;
-      let now = Date.parse("2026-03-20T12:00:00.000Z");
-      const server = await startTestServer({
-        store: counted,
-        now: () => new Date(now),
-        metricsCacheSeconds: 15,
-      });
-      try {
-        const base = server.url;
-        const gw = await createGateway(base, "edge");
-        assert.equal((await call(base, "GET", "/metrics")).status, 401);
-        assert.equal((await call(base, "GET", "/metrics", { token: gw.token })).status, 403);
-        const reader = await scopedToken(base, ["configurations:read", "gateways:read", "events:read"]);
-        assert.equal((await call(base, "GET", "/metrics", { token: reader })).status, 403);
-        const scrape = await scopedToken(base, ["metrics:read"]);
-        calls.length = 0;
-        for (let i = 0; i < 5; i++) {
-          const m = await call(base, "GET", "/metrics", { token: scrape });
-          assert.equal(m.status, 200);
-          assert.match(m.text, /keeptrusts_control_plane_gateways\{status="offline"\} 1/);
-        }
-        const storeCalls = calls.filter((c) => c !== "findTokenByHash");
-        assert.deepEqual(
-          storeCalls,
-          ["gatewayLiveness", "countConfigVersions"],
-          "one refresh for five scrapes",
-        );
-        now += 15_000;
-        calls.length = 0;
-        await call(base, "GET", "/metrics", { token: scrape });
-        assert.deepEqual(calls.filter((c) => c !== "findTokenByHash"), [
-          "gatewayLiveness",
-          "countConfigVersions",
-        ]);
-        assert.ok(!calls.includes("listGateways") && !calls.includes("listConfigVersions"));
-      } finally {
-        await server.stop();
-        await handle.cleanup();
-      }
-    },
-  });
+  const calls: string[] = [];
+  /** The store, recording the name of every method called on it in `calls`. */
+  const counting = (store: Store): Store =>
+    new Proxy(store, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(prop));
+          return value.apply(target, args);
+        };
+      },
+    });
+  t("finding 4: /metrics needs metrics:read and a scrape costs no store listing", async ({ base, clock }) => {
+    const gw = await createGateway(base, "edge");
+    assert.equal((await call(base, "GET", "/metrics")).status, 401);
+    assert.equal((await call(base, "GET", "/metrics", { token: gw.token })).status, 403);
+    const reader = await scopedToken(base, ["configurations:read", "gateways:read", "events:read"]);
+    assert.equal((await call(base, "GET", "/metrics", { token: reader })).status, 403);
+    const scrape = await scopedToken(base, ["metrics:read"]);
+    const storeCalls = () => calls.splice(0).filter((c) => c !== "findTokenByHash");
+    storeCalls();
+    for (let i = 0; i < 5; i++) {
+      const m = await call(base, "GET", "/metrics", { token: scrape });
+      assert.equal(m.status, 200);
+      assert.match(m.text, /keeptrusts_control_plane_gateways\{status="offline"\} 1/);
+    }
+    assert.deepEqual(
+      storeCalls(),
+      ["gatewayLiveness", "countConfigVersions"],
+      "one refresh for five scrapes",
+    );
+    clock.advance(15);
+    await call(base, "GET", "/metrics", { token: scrape });
+    assert.deepEqual(storeCalls(), ["gatewayLiveness", "countConfigVersions"], "refreshed after 15 s");
+  }, { metricsCacheSeconds: 15, wrapStore: counting });
 }
