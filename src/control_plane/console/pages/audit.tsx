@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- server-rendered only: keys mean nothing here, and Hono would print them as attributes
 /**
  * The audit trail: secret reads (which token read which variable, for which
  * gateway), token mints, rotations and revocations, variable changes; newest
