@@ -12,9 +12,8 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { Context } from "hono";
 import { authorize, type ControlPlaneEnv, type Principal, requireScope } from "../auth.ts";
 import type { RouteDeps } from "../context.ts";
 import { SecretDecryptionError } from "../crypto.ts";
