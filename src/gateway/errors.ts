@@ -37,6 +37,7 @@ export type ErrorCode =
   | "budget_exceeded"
   | "upstream_failed"
   | "upstream_timeout"
+  | "invalid_response"
   | "not_ready"
   | "overloaded"
   | "shutting_down";

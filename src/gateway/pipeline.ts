@@ -13,8 +13,7 @@ import { createHash } from "node:crypto";
 import type { DecisionEvent } from "../audit/event.ts";
 import type { ChainOutcome, PolicyRequest, PolicyResult, RequestIdentity, Verdict } from "../policy/types.ts";
 import { isConstrained, targetCompliant } from "../policy/routing.ts";
-import { RoutingError } from "../providers/mod.ts";
-import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/types.ts";
+import type { ApiKind, ProviderTarget } from "../providers/types.ts";
 import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
@@ -31,6 +30,7 @@ import {
 import { restorePlaceholders } from "../policy/engine.ts";
 import { GatewayError } from "./errors.ts";
 import { authenticateClient, type ClientKey, type RuntimeSnapshot } from "./snapshot.ts";
+import { upstreamFailure } from "./upstream_failure.ts";
 import { guardSse, passThrough, plainBody, readPlainBody, type StreamResult } from "./stream.ts";
 import type { TokenReservation } from "./limits.ts";
 import type { GatewayContext } from "./context.ts";
@@ -547,21 +547,8 @@ function numberField(json: Json, ...names: string[]): number | undefined {
 
 function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (err instanceof RoutingError) {
-    const timeout = err.code === "upstream_timeout";
-    return new GatewayError(
-      timeout ? 504 : 502,
-      timeout ? "upstream_timeout" : "upstream_failed",
-      scrubSecrets(err.message),
-    );
-  }
-  if (err instanceof UpstreamError) {
-    return new GatewayError(
-      err.kind === "timeout" ? 504 : 502,
-      err.kind === "timeout" ? "upstream_timeout" : "upstream_failed",
-      `target ${err.targetId}: ${err.kind === "timeout" ? "timed out" : "could not be reached"}`,
-    );
-  }
+  const upstream = upstreamFailure(err);
+  if (upstream) return upstream;
   ctx.logger.error("unexpected error in request pipeline", { error: scrubSecrets(String(err)) });
   return new GatewayError(502, "upstream_failed", "the gateway could not complete the request; see its logs");
 }

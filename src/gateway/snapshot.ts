@@ -18,14 +18,14 @@ import {
   type RouterState,
   type UpstreamOverride,
 } from "../providers/mod.ts";
-import type { SecretResolver } from "../providers/types.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, type SecretResolver } from "../providers/types.ts";
 import { registerSecret } from "../observability/log.ts";
 import { type CounterStore, type LimitSettings, RateLimiter } from "./limits.ts";
 
 /** Defaults of `size_limits` when the section is absent. */
 export const DEFAULT_SIZE_LIMITS = {
   max_body_bytes: 1_048_576,
-  max_response_bytes: 10_485_760,
+  max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
   max_json_depth: 64,
 };
 
@@ -72,11 +72,13 @@ export function compileSnapshot(loaded: LoadedConfig, options: SnapshotOptions):
     return value;
   };
   const chain = compileChain(config as KtConfig, { failMode: options.failMode });
+  const sizeLimits = { ...DEFAULT_SIZE_LIMITS, ...config.size_limits };
   const providers = compileProviders(config.providers, {
     resolveSecret,
     state: options.routerState,
     override: options.override,
     caCerts: options.caCerts,
+    maxResponseBytes: sizeLimits.max_response_bytes,
   });
   const settings: LimitSettings = {
     global: config.global_rate_limit,
@@ -95,7 +97,7 @@ export function compileSnapshot(loaded: LoadedConfig, options: SnapshotOptions):
     chain,
     providers,
     limits: new RateLimiter(options.counters, settings),
-    sizeLimits: { ...DEFAULT_SIZE_LIMITS, ...config.size_limits },
+    sizeLimits,
     clientKeys: compileClientKeys(config, resolveSecret),
     publicConfigJson: JSON.stringify(publicConfig, null, 2),
     modelsJson: JSON.stringify({
