@@ -29,7 +29,7 @@ import {
 } from "./codecs.ts";
 import { restorePlaceholders } from "../policy/engine.ts";
 import { GatewayError } from "./errors.ts";
-import { authenticateClient, type ClientKey, type RuntimeSnapshot } from "./snapshot.ts";
+import { identify, type RuntimeSnapshot } from "./snapshot.ts";
 import { upstreamFailure } from "./upstream_failure.ts";
 import { guardSse, passThrough, plainBody, readPlainBody, type StreamResult } from "./stream.ts";
 import type { TokenReservation } from "./limits.ts";
@@ -443,22 +443,6 @@ function noTarget(snapshot: RuntimeSnapshot, api: ApiKind, constrained: boolean)
       supporting.map((t) => t.id).join(", ")
     }: unavailable or circuit open)`,
   );
-}
-
-/** Client authentication (when configured) and identity headers. */
-function identify(headers: Headers, keys: readonly ClientKey[] | undefined): RequestIdentity {
-  const key = keys ? authenticateClient(keys, headers) : undefined;
-  const h = (name: string) => {
-    const v = headers.get(name);
-    return v ? v.slice(0, 200) : undefined;
-  };
-  return {
-    userId: h("x-user-id"),
-    teamId: h("x-team-id"),
-    role: key?.role ?? h("x-user-role"),
-    agentId: h("x-keeptrusts-agent-id"),
-    clientKeyId: key?.id,
-  };
 }
 
 /** The headers passed upstream, as pairs with lower-case names (no `Headers` object per request). */

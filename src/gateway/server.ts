@@ -16,7 +16,13 @@ import { GatewayError } from "./errors.ts";
 import { ConcurrencyGate, type CounterStore, MemoryCounterStore } from "./limits.ts";
 import { handleApiRequest, requestIdOf } from "./pipeline.ts";
 import { redactRedisUrl, RedisCounterStore } from "./redis_counter_store.ts";
-import { authenticateClient, compileSnapshot, type RuntimeSnapshot } from "./snapshot.ts";
+import {
+  authenticateClient,
+  authorizeOps,
+  compileSnapshot,
+  metricsTokenHash,
+  type RuntimeSnapshot,
+} from "./snapshot.ts";
 
 /** How the gateway was started. */
 export interface GatewayOptions {
@@ -36,6 +42,12 @@ export interface GatewayOptions {
   resolveSecret?: SecretResolver;
   caCerts?: string[];
   counters?: CounterStore;
+  /**
+   * Token that opens `/health` and `/metrics` (`Authorization: Bearer <token>`) for scrapers that
+   * hold no client key (env `KEEPTRUSTS_METRICS_TOKEN`). With it, or with `client_auth` on, those
+   * two need a credential; `/healthz` and `/readyz` never do.
+   */
+  metricsToken?: string;
 }
 
 /** Where the gateway listens. */
@@ -81,6 +93,7 @@ export class Gateway {
   #redis: RedisCounterStore | undefined;
   readonly #inflight = new Map<RuntimeSnapshot, number>();
   readonly #retired = new Set<RuntimeSnapshot>();
+  readonly #metricsTokenHash: Uint8Array | undefined;
   #snapshot: RuntimeSnapshot | undefined;
   #server: Deno.HttpServer | undefined;
   #shuttingDown = false;
@@ -108,6 +121,8 @@ export class Gateway {
       onRequestDone: (s) => this.#release(s),
     };
     registerSecret(options.override?.apiKey);
+    registerSecret(options.metricsToken);
+    this.#metricsTokenHash = metricsTokenHash(options.metricsToken);
   }
 
   /** The active snapshot, if any. */
@@ -332,6 +347,16 @@ export class Gateway {
           "cache-control": "no-store",
         },
       });
+    if (name === "health" || name === "metrics") {
+      // What targets exist and which config runs is for the operator: behind the client key or the
+      // metrics token when either is configured (the probes /healthz and /readyz stay open).
+      try {
+        authorizeOps(snapshot?.clientKeys, this.#metricsTokenHash, req.headers);
+      } catch (err) {
+        if (err instanceof GatewayError) return err.toResponse(requestId);
+        throw err;
+      }
+    }
     switch (name) {
       case "healthz":
         return json({ status: "ok" });

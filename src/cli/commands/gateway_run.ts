@@ -13,7 +13,7 @@ import type { UpstreamOverride } from "../../providers/mod.ts";
 import { KT_VERSION } from "../../version.ts";
 import { CliError } from "../errors.ts";
 import { readConfigSources, readTextFile } from "../config_files.ts";
-import { parseFailMode, parseListen, parsePositiveInt, setting } from "../settings.ts";
+import { parseFailMode, parseListen, parsePositiveInt, secretFromEnv, setting } from "../settings.ts";
 
 /** Options shared by `kt gateway run` and `kt run --managed`. */
 export interface ServeFlags {
@@ -130,6 +130,7 @@ export function createGateway(settings: ServeSettings, logger: Logger, gatewayId
     caCerts: settings.caCerts,
     gatewayId,
     logger,
+    metricsToken: secretFromEnv("KEEPTRUSTS_METRICS_TOKEN"),
   });
   if (settings.override) {
     logger.warn("debug upstream override active: every request goes to --upstream", {
