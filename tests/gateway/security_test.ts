@@ -364,3 +364,44 @@ Deno.test("security: /health and /metrics need the client key or the metrics tok
   await using open = await startGateway(configDoc());
   assert.equal((await get(`${open.url}/health`)).status, 200);
 });
+
+Deno.test("security: a provider echoing the key partially (prefix…last four), or base64, reaches no client or log", async () => {
+  const secret = "sk-proj-abcDEF0123456789ghijklmnopQRSTuvwxyz";
+  const echoes = [
+    `Incorrect API key provided: ${secret.slice(0, 11)}…${secret.slice(-4)}`,
+    `Incorrect API key provided: ${secret.slice(0, 8)}${"*".repeat(20)}${secret.slice(-4)}`,
+    `key ending in …${secret.slice(-12)} was revoked`,
+    `auth header was Basic ${btoa(`user:${secret}`)}`,
+  ];
+  await using up = startMockUpstream();
+  await using gw = await startGateway(
+    configDoc({
+      providers: {
+        fallback: { max_fallback_attempts: 0 },
+        targets: [{
+          id: "a",
+          provider: "openai",
+          base_url: up.baseUrl,
+          secret_key_ref: { env: "KT_T_PARTIAL" },
+        }],
+      },
+    }),
+    { env: { KT_T_PARTIAL: secret } },
+  );
+  const bodies: string[] = [];
+  for (const message of echoes) {
+    up.failNext(401, 1, { body: { error: { message } } });
+    const res = await gw.post("/v1/chat/completions", chat("x"));
+    assert.equal(res.status, 401);
+    bodies.push(await res.text());
+  }
+  const surfaces = [...bodies, gw.logs.join("\n"), JSON.stringify(gw.audit.events)];
+  for (const text of surfaces) {
+    for (let n = 8; n <= secret.length; n++) {
+      assert.ok(!text.includes(secret.slice(0, n)), `a ${n}-character prefix leaked: ${text}`);
+      assert.ok(!text.includes(secret.slice(-n)), `a ${n}-character suffix leaked: ${text}`);
+    }
+  }
+  assert.match(bodies[0], /\[REDACTED\]/);
+  assert.ok(!bodies[3].includes(btoa(`user:${secret}`).slice(8, 40)), "the base64 form is scrubbed");
+});
