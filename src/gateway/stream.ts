@@ -15,7 +15,8 @@
  *
  * @module
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+import { createSseParser } from "../providers/translate/sse.ts";
 import type { ApiKind } from "../providers/types.ts";
 import type {
   ChainOutcome,
@@ -672,7 +673,7 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     return changed ? "changed" : "same";
   };
 
-  const parser = createParser({ onEvent });
+  const parser = createSseParser({ onEvent });
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
