@@ -17,6 +17,12 @@ import { ConcurrencyGate, type CounterStore, MemoryCounterStore } from "./limits
 import { handleApiRequest, requestIdOf } from "./pipeline.ts";
 import { redactRedisUrl, RedisCounterStore } from "./redis_counter_store.ts";
 import {
+  DEFAULT_HEAD_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type GuardedServer,
+  serveWithHeadGuard,
+} from "../net/head_guard.ts";
+import {
   authenticateClient,
   authorizeOps,
   compileSnapshot,
@@ -56,6 +62,13 @@ export interface ListenOptions {
   port: number;
   cert?: string;
   key?: string;
+  /**
+   * Bound on receiving a request head, in ms (default {@link DEFAULT_HEAD_TIMEOUT_MS}; 0 turns the
+   * guard off: only behind a proxy that bounds heads itself). See src/net/head_guard.ts.
+   */
+  headTimeoutMs?: number;
+  /** Bound on an idle keep-alive connection, in ms (default {@link DEFAULT_IDLE_TIMEOUT_MS}). */
+  idleTimeoutMs?: number;
 }
 
 type Route = { kind: "api"; api: ApiKind } | { kind: "ops"; name: string };
@@ -95,7 +108,7 @@ export class Gateway {
   readonly #retired = new Set<RuntimeSnapshot>();
   readonly #metricsTokenHash: Uint8Array | undefined;
   #snapshot: RuntimeSnapshot | undefined;
-  #server: Deno.HttpServer | undefined;
+  #server: GuardedServer | undefined;
   #shuttingDown = false;
   #audit: AuditSink;
   /** Set by local mode: re-reads the config files (`POST /keeptrusts/reload` from loopback). */
@@ -428,11 +441,13 @@ export class Gateway {
     return new Promise((resolve, reject) => {
       try {
         const tls = options.cert && options.key ? { cert: options.cert, key: options.key } : {};
-        this.#server = Deno.serve({
+        this.#server = serveWithHeadGuard({
           hostname: options.hostname,
           port: options.port,
           ...tls,
-          onListen: (addr) => resolve(addr as Deno.NetAddr),
+          headTimeoutMs: options.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS,
+          idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+          onListen: (addr) => resolve(addr),
           onError: (err) => {
             this.logger.error("unhandled error while serving", { error: String(err) });
             return new GatewayError(502, "upstream_failed", "internal error").toResponse(crypto.randomUUID());
