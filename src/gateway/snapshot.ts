@@ -185,7 +185,7 @@ export interface GatewayIdentity extends RequestIdentity {
 }
 
 /**
- * Who is calling (SPEC 7.4). With `client_auth` on (`keys` given) the request must carry a valid
+ * Who is calling. With `client_auth` on (`keys` given) the request must carry a valid
  * key ({@link authenticateClient}: 401 otherwise) and the identity is the key's alone: its `role`
  * (unset when the key has none: the rbac policy then applies its `default_role`) and its id;
  * `x-user-role` and the other identity headers are ignored, and named in `ignoredHeaders`.
