@@ -62,6 +62,13 @@ export interface DecisionEvent {
   output_tokens: number | null;
   user_id: string | null;
   team_id: string | null;
+  /** The client key that authenticated the request (`client_auth`), by its id. */
+  client_key_id: string | null;
+  /**
+   * Identity headers the gateway ignored because `client_auth` is on (the key alone says who calls),
+   * or null.
+   */
+  ignored_headers: string[] | null;
   /** sha256 of the request content and its length (for correlation without content). */
   content_sha256: string | null;
   content_length: number | null;
@@ -94,6 +101,8 @@ const EVENT_KEYS: readonly string[] = [
   "output_tokens",
   "user_id",
   "team_id",
+  "client_key_id",
+  "ignored_headers",
   "content_sha256",
   "content_length",
   "coverage",
@@ -143,6 +152,7 @@ export function decisionEventJson(event: DecisionEvent): string {
       `,"status":${num(e.status)},"error_code":${str(e.error_code)},"latency_ms":${num(e.latency_ms)}` +
       `,"upstream_latency_ms":${num(e.upstream_latency_ms)},"input_tokens":${num(e.input_tokens)}` +
       `,"output_tokens":${num(e.output_tokens)},"user_id":${str(e.user_id)},"team_id":${str(e.team_id)}` +
+      `,"client_key_id":${str(e.client_key_id)},"ignored_headers":${JSON.stringify(e.ignored_headers)}` +
       `,"content_sha256":${str(e.content_sha256)},"content_length":${num(e.content_length)}` +
       `,"coverage":${JSON.stringify(e.coverage)}`;
     return i === EVENT_KEYS.length ? `${text},"content":${str(e.content)}}` : `${text}}`;

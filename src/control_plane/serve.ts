@@ -11,6 +11,12 @@ import type { Logger } from "./context.ts";
 import { loadSecretBox } from "./crypto.ts";
 import { type ControlPlaneOptions, createControlPlaneApp } from "./server.ts";
 import { openStore } from "./store/mod.ts";
+import {
+  type GuardedServer,
+  HEAD_TIMEOUT_ENV,
+  parseHeadTimeout,
+  serveWithHeadGuard,
+} from "../net/head_guard.ts";
 import type { Store } from "./store/types.ts";
 
 /** Options of {@link startControlPlane}. */
@@ -33,6 +39,8 @@ export interface ServeOptions extends Omit<ControlPlaneOptions, "secrets" | "log
   store?: Store;
   /** Seconds to let in-flight requests finish on stop (default 10). */
   shutdownGraceSeconds?: number;
+  /** Bound on receiving a request head in ms (env `KEEPTRUSTS_REQUEST_HEAD_TIMEOUT_MS`, default 10000; 0 = off). */
+  requestHeadTimeoutMs?: number;
 }
 
 /** A running control plane. */
@@ -81,6 +89,8 @@ export async function startControlPlane(options: ServeOptions = {}): Promise<Run
   const { hostname, port } = parseListen(options.listen ?? env("KEEPTRUSTS_LISTEN") ?? "0.0.0.0:8081");
   const certPath = options.tlsCertPath ?? env("KEEPTRUSTS_TLS_CERT_PATH");
   const keyPath = options.tlsKeyPath ?? env("KEEPTRUSTS_TLS_KEY_PATH");
+  const headTimeoutMs = options.requestHeadTimeoutMs ??
+    parseHeadTimeout(env(HEAD_TIMEOUT_ENV), HEAD_TIMEOUT_ENV);
   if (Boolean(certPath) !== Boolean(keyPath)) {
     throw new Error(
       "TLS needs both --tls-cert and --tls-key (KEEPTRUSTS_TLS_CERT_PATH / KEEPTRUSTS_TLS_KEY_PATH)",
@@ -140,11 +150,12 @@ export async function startControlPlane(options: ServeOptions = {}): Promise<Run
   });
   const listening = Promise.withResolvers<{ hostname: string; port: number }>();
   const abort = new AbortController();
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: GuardedServer;
   try {
-    server = Deno.serve({
+    server = serveWithHeadGuard({
       hostname,
       port,
+      headTimeoutMs,
       signal: abort.signal,
       ...(cert && key ? { cert, key } : {}),
       onListen: (addr) => listening.resolve(addr),

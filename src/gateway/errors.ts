@@ -40,6 +40,7 @@ export type ErrorCode =
   | "upstream_failed"
   | "upstream_timeout"
   | "internal_error"
+  | "invalid_response"
   | "not_ready"
   | "overloaded"
   | "shutting_down";

@@ -18,13 +18,11 @@ import type {
   ContentSource,
   PolicyRequest,
   PolicyResult,
-  RequestIdentity,
   TextSegment,
   Verdict,
 } from "../policy/types.ts";
 import { isConstrained, targetCompliant } from "../policy/routing.ts";
-import { RoutingError } from "../providers/mod.ts";
-import { type ApiKind, type ProviderTarget, TranslationError, UpstreamError } from "../providers/types.ts";
+import { type ApiKind, type ProviderTarget, TranslationError } from "../providers/types.ts";
 import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
@@ -40,7 +38,8 @@ import {
 } from "./apis/mod.ts";
 import type { Obj } from "./apis/walk.ts";
 import { GatewayError } from "./errors.ts";
-import { authenticateClient, type ClientKey, type RuntimeSnapshot } from "./snapshot.ts";
+import { type GatewayIdentity, identify, type RuntimeSnapshot } from "./snapshot.ts";
+import { upstreamFailure } from "./upstream_failure.ts";
 import { type PassResult, passThrough, plainBody, readPlainBody } from "./stream.ts";
 import { guardSse, type StreamResult } from "./sse_guard.ts";
 import type { TokenReservation } from "./limits.ts";
@@ -74,7 +73,7 @@ class Exchange {
   errorCode: string | null = null;
   upstreamMs: number | null = null;
   usage: Usage = {};
-  identity: RequestIdentity = {};
+  identity: GatewayIdentity = {};
   /** The request's content text, hashed only when the decision event is written. */
   contentText: string | null = null;
   contentLength: number | null = null;
@@ -205,6 +204,8 @@ class Exchange {
       output_tokens: this.usage.output ?? null,
       user_id: this.identity.userId ?? null,
       team_id: this.identity.teamId ?? null,
+      client_key_id: this.identity.clientKeyId ?? null,
+      ignored_headers: this.identity.ignoredHeaders ? [...this.identity.ignoredHeaders] : null,
       content_sha256: this.contentText === null
         ? null
         : `sha256:${createHash("sha256").update(this.contentText).digest("hex")}`,
@@ -532,22 +533,6 @@ function noTarget(snapshot: RuntimeSnapshot, api: ApiKind, constrained: boolean)
   );
 }
 
-/** Client authentication (when configured) and identity headers. */
-function identify(headers: Headers, keys: readonly ClientKey[] | undefined): RequestIdentity {
-  const key = keys ? authenticateClient(keys, headers) : undefined;
-  const h = (name: string) => {
-    const v = headers.get(name);
-    return v ? v.slice(0, 200) : undefined;
-  };
-  return {
-    userId: h("x-user-id"),
-    teamId: h("x-team-id"),
-    role: key?.role ?? h("x-user-role"),
-    agentId: h("x-keeptrusts-agent-id"),
-    clientKeyId: key?.id,
-  };
-}
-
 /** The headers passed upstream, as pairs with lower-case names (no `Headers` object per request). */
 function forwardHeaders(incoming: Headers, requestId: string): [string, string][] {
   const out: [string, string][] = [["x-request-id", requestId]];
@@ -629,24 +614,11 @@ async function readUpstreamJson(
 
 function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (err instanceof RoutingError) {
-    const timeout = err.code === "upstream_timeout";
-    return new GatewayError(
-      timeout ? 504 : 502,
-      timeout ? "upstream_timeout" : "upstream_failed",
-      scrubSecrets(err.message),
-    );
-  }
   if (err instanceof TranslationError) {
     return new GatewayError(400, "unsupported_content", `${err.param}: ${err.message}`, { param: err.param });
   }
-  if (err instanceof UpstreamError) {
-    return new GatewayError(
-      err.kind === "timeout" ? 504 : 502,
-      err.kind === "timeout" ? "upstream_timeout" : "upstream_failed",
-      `target ${err.targetId}: ${err.kind === "timeout" ? "timed out" : "could not be reached"}`,
-    );
-  }
+  const upstream = upstreamFailure(err);
+  if (upstream) return upstream;
   // A fault inside kt, never blamed on the provider.
   ctx.logger.error("unexpected error in request pipeline", { error: scrubSecrets(String(err)) });
   return new GatewayError(500, "internal_error", "the gateway failed to handle the request; see its logs");

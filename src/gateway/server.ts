@@ -17,7 +17,19 @@ import { GatewayError } from "./errors.ts";
 import { ConcurrencyGate, type CounterStore, MemoryCounterStore } from "./limits.ts";
 import { handleApiRequest, requestIdOf } from "./pipeline.ts";
 import { redactRedisUrl, RedisCounterStore } from "./redis_counter_store.ts";
-import { authenticateClient, compileSnapshot, type RuntimeSnapshot } from "./snapshot.ts";
+import {
+  DEFAULT_HEAD_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  type GuardedServer,
+  serveWithHeadGuard,
+} from "../net/head_guard.ts";
+import {
+  authenticateClient,
+  authorizeOps,
+  compileSnapshot,
+  metricsTokenHash,
+  type RuntimeSnapshot,
+} from "./snapshot.ts";
 
 /** How the gateway was started. */
 export interface GatewayOptions {
@@ -37,6 +49,12 @@ export interface GatewayOptions {
   resolveSecret?: SecretResolver;
   caCerts?: string[];
   counters?: CounterStore;
+  /**
+   * Token that opens `/health` and `/metrics` (`Authorization: Bearer <token>`) for scrapers that
+   * hold no client key (env `KEEPTRUSTS_METRICS_TOKEN`). With it, or with `client_auth` on, those
+   * two need a credential; `/healthz` and `/readyz` never do.
+   */
+  metricsToken?: string;
 }
 
 /** Where the gateway listens. */
@@ -45,6 +63,13 @@ export interface ListenOptions {
   port: number;
   cert?: string;
   key?: string;
+  /**
+   * Bound on receiving a request head, in ms (default {@link DEFAULT_HEAD_TIMEOUT_MS}; 0 turns the
+   * guard off: only behind a proxy that bounds heads itself). See src/net/head_guard.ts.
+   */
+  headTimeoutMs?: number;
+  /** Bound on an idle keep-alive connection, in ms (default {@link DEFAULT_IDLE_TIMEOUT_MS}). */
+  idleTimeoutMs?: number;
 }
 
 type Route = { kind: "api"; api: ApiKind } | { kind: "ops"; name: string };
@@ -84,8 +109,9 @@ export class Gateway {
   #redis: RedisCounterStore | undefined;
   readonly #inflight = new Map<RuntimeSnapshot, number>();
   readonly #retired = new Set<RuntimeSnapshot>();
+  readonly #metricsTokenHash: Uint8Array | undefined;
   #snapshot: RuntimeSnapshot | undefined;
-  #server: Deno.HttpServer | undefined;
+  #server: GuardedServer | undefined;
   #shuttingDown = false;
   #audit: AuditSink;
   /** Set by local mode: re-reads the config files (`POST /keeptrusts/reload` from loopback). */
@@ -112,6 +138,8 @@ export class Gateway {
       onRequestDone: (s) => this.#release(s),
     };
     registerSecret(options.override?.apiKey);
+    registerSecret(options.metricsToken);
+    this.#metricsTokenHash = metricsTokenHash(options.metricsToken);
   }
 
   /** The active snapshot, if any. */
@@ -336,6 +364,16 @@ export class Gateway {
           "cache-control": "no-store",
         },
       });
+    if (name === "health" || name === "metrics") {
+      // What targets exist and which config runs is for the operator: behind the client key or the
+      // metrics token when either is configured (the probes /healthz and /readyz stay open).
+      try {
+        authorizeOps(snapshot?.clientKeys, this.#metricsTokenHash, req.headers);
+      } catch (err) {
+        if (err instanceof GatewayError) return err.toResponse(requestId);
+        throw err;
+      }
+    }
     switch (name) {
       case "healthz":
         return json({ status: "ok" });
@@ -407,11 +445,13 @@ export class Gateway {
     return new Promise((resolve, reject) => {
       try {
         const tls = options.cert && options.key ? { cert: options.cert, key: options.key } : {};
-        this.#server = Deno.serve({
+        this.#server = serveWithHeadGuard({
           hostname: options.hostname,
           port: options.port,
           ...tls,
-          onListen: (addr) => resolve(addr as Deno.NetAddr),
+          headTimeoutMs: options.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS,
+          idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+          onListen: (addr) => resolve(addr),
           onError: (err) => {
             this.logger.error("unhandled error while serving", { error: String(err) });
             return new GatewayError(502, "upstream_failed", "internal error").toResponse(crypto.randomUUID());

@@ -12,21 +12,21 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { LoadedConfig } from "../config/load.ts";
 import type { KtConfig } from "../config/schema.ts";
 import { compileChain } from "../policy/engine.ts";
-import type { CompiledChain, FailMode } from "../policy/types.ts";
+import type { CompiledChain, FailMode, RequestIdentity } from "../policy/types.ts";
 import {
   type CompiledProviders,
   compileProviders,
   type RouterState,
   type UpstreamOverride,
 } from "../providers/mod.ts";
-import type { SecretResolver } from "../providers/types.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, type SecretResolver } from "../providers/types.ts";
 import { registerSecret } from "../observability/log.ts";
 import { type CounterStore, type LimitSettings, RateLimiter } from "./limits.ts";
 
 /** Defaults of `size_limits` when the section is absent. */
 export const DEFAULT_SIZE_LIMITS = {
   max_body_bytes: 1_048_576,
-  max_response_bytes: 10_485_760,
+  max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
   max_json_depth: 64,
 };
 
@@ -75,11 +75,13 @@ export function compileSnapshot(loaded: LoadedConfig, options: SnapshotOptions):
     return value;
   };
   const chain = compileChain(config as KtConfig, { failMode: options.failMode });
+  const sizeLimits = { ...DEFAULT_SIZE_LIMITS, ...config.size_limits };
   const providers = compileProviders(config.providers, {
     resolveSecret,
     state: options.routerState,
     override: options.override,
     caCerts: options.caCerts,
+    maxResponseBytes: sizeLimits.max_response_bytes,
   });
   const settings: LimitSettings = {
     global: config.global_rate_limit,
@@ -98,7 +100,7 @@ export function compileSnapshot(loaded: LoadedConfig, options: SnapshotOptions):
     chain,
     providers,
     limits: new RateLimiter(options.counters, settings),
-    sizeLimits: { ...DEFAULT_SIZE_LIMITS, ...config.size_limits },
+    sizeLimits,
     clientKeys: compileClientKeys(config, resolveSecret),
     coverage: Object.freeze({
       unknown: config.coverage.unknown,
@@ -148,7 +150,7 @@ function hexToBytes(hex: string): Uint8Array {
  * constant time. Throws 401 `missing_credentials` / `invalid_credentials`; returns the matched key.
  */
 export function authenticateClient(keys: readonly ClientKey[], headers: Headers): ClientKey {
-  const presented = headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? headers.get("x-api-key");
+  const presented = presentedKey(headers);
   if (!presented) {
     throw new GatewayError(
       401,
@@ -161,10 +163,100 @@ export function authenticateClient(keys: readonly ClientKey[], headers: Headers)
   return key;
 }
 
+/** The credential a request presents: `Authorization: Bearer <key>`, else `x-api-key`. */
+function presentedKey(headers: Headers): string | null {
+  return headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? headers.get("x-api-key");
+}
+
 /** Finds the client key matching `presented`, comparing hashes in constant time. */
 export function matchClientKey(keys: readonly ClientKey[], presented: string): ClientKey | undefined {
   const hash = sha256(presented);
   let found: ClientKey | undefined;
   for (const k of keys) if (timingSafeEqual(k.hash, hash) && !found) found = k;
   return found;
+}
+
+/** Request headers that claim who the caller is (user, team, role, agent). */
+export const IDENTITY_HEADERS: readonly string[] = [
+  "x-user-id",
+  "x-team-id",
+  "x-user-role",
+  "x-keeptrusts-agent-id",
+];
+
+/** The caller as the gateway established it (what policies and the decision event see). */
+export interface GatewayIdentity extends RequestIdentity {
+  /**
+   * With `client_auth` on: the identity headers ({@link IDENTITY_HEADERS}) the request carried,
+   * which were ignored (the key alone says who the caller is). Absent when none were sent.
+   */
+  ignoredHeaders?: readonly string[];
+}
+
+/**
+ * Who is calling. With `client_auth` on (`keys` given) the request must carry a valid
+ * key ({@link authenticateClient}: 401 otherwise) and the identity is the key's alone: its `role`
+ * (unset when the key has none: the rbac policy then applies its `default_role`) and its id;
+ * `x-user-role` and the other identity headers are ignored, and named in `ignoredHeaders`.
+ * Without `client_auth`, the identity headers are all there is and are taken as sent (trimmed,
+ * at most 200 characters; empty means absent).
+ *
+ * @example
+ * ```ts
+ * identify(new Headers({ "x-user-role": "admin", authorization: "Bearer k" }), keys);
+ * // → { role: <the key's role or undefined>, clientKeyId: "app", ignoredHeaders: ["x-user-role"] }
+ * ```
+ */
+export function identify(headers: Headers, keys: readonly ClientKey[] | undefined): GatewayIdentity {
+  if (keys) {
+    const key = authenticateClient(keys, headers);
+    const identity: GatewayIdentity = { role: key.role, clientKeyId: key.id };
+    let ignored: string[] | undefined;
+    for (const name of IDENTITY_HEADERS) if (headers.has(name)) (ignored ??= []).push(name);
+    if (ignored) identity.ignoredHeaders = ignored;
+    return identity;
+  }
+  return {
+    userId: claimed(headers, "x-user-id"),
+    teamId: claimed(headers, "x-team-id"),
+    role: claimed(headers, "x-user-role"),
+    agentId: claimed(headers, "x-keeptrusts-agent-id"),
+  };
+}
+
+function claimed(headers: Headers, name: string): string | undefined {
+  const v = headers.get(name)?.trim();
+  return v ? v.slice(0, 200) : undefined;
+}
+
+/**
+ * Access to the operational documents `/health` and `/metrics`: open without `client_auth` and
+ * without a metrics token; otherwise the request needs a client key (when `client_auth` is on) or
+ * the metrics token (`Authorization: Bearer <token>`), both compared in constant time. Throws the
+ * 401 of {@link authenticateClient} when neither matches. `/healthz` and `/readyz` never call this.
+ */
+export function authorizeOps(
+  keys: readonly ClientKey[] | undefined,
+  metricsTokenHash: Uint8Array | undefined,
+  headers: Headers,
+): void {
+  if (!keys && !metricsTokenHash) return;
+  const presented = presentedKey(headers);
+  if (presented && metricsTokenHash && timingSafeEqual(sha256(presented), metricsTokenHash)) return;
+  if (keys) {
+    authenticateClient(keys, headers);
+    return;
+  }
+  throw presented
+    ? new GatewayError(401, "invalid_credentials", "the metrics token is not valid for this gateway")
+    : new GatewayError(
+      401,
+      "missing_credentials",
+      "this endpoint requires the metrics token: send Authorization: Bearer <token>",
+    );
+}
+
+/** The sha256 of a metrics token, for {@link authorizeOps}. */
+export function metricsTokenHash(token: string | undefined): Uint8Array | undefined {
+  return token ? sha256(token) : undefined;
 }

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+import { createSseParser } from "../providers/translate/sse.ts";
 import type {
   ChainOutcome,
   CompiledChain,
@@ -566,7 +567,7 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     if (handled === "drop" || g.blocked) return;
     g.sendJson(ev.event, json, handled === "changed" ? undefined : ev.data);
   };
-  const parser = createParser({ onEvent });
+  const parser = createSseParser({ onEvent });
 
   return new ReadableStream<Uint8Array>({
     start(controller) {

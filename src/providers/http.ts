@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { UpstreamError } from "./types.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, UpstreamError } from "./types.ts";
 import { watchdog, type Watched } from "./watchdog.ts";
-import { type Http1Agent, Http1Exchange } from "./http1_client.ts";
+import { type Http1Agent, Http1Error, Http1Exchange } from "./http1_client.ts";
 
 /** Options of {@link upstreamFetch}. */
 export interface UpstreamFetchOptions {
@@ -22,6 +22,12 @@ export interface UpstreamFetchOptions {
   agent?: Http1Agent;
   /** Bound on connecting (the target's `connect_timeout_ms`; agent only). */
   connectTimeoutMs?: number;
+  /**
+   * Bound on a 2xx body (`size_limits.max_response_bytes`, default {@link DEFAULT_MAX_RESPONSE_BYTES}):
+   * a declared `content-length` over it fails at once, a body that grows past it errors while it
+   * is read, so no more than this is ever held. Bodies outside 2xx are cut at {@link MAX_ERROR_BODY_BYTES}.
+   */
+  maxBodyBytes?: number;
 }
 
 /** Request headers never forwarded upstream whatever the gateway passes. */
@@ -131,12 +137,18 @@ export function withContentType(headers: Headers, contentType: string): Headers 
 
 /**
  * POSTs to an upstream. Resolves with a response carrying only the safe response headers
- * ({@link responseHeaderPairs}) and whose body is bounded by `timeoutMs`:
- * a non-SSE body with a `content-length` up to {@link MAX_BUFFERED_BODY_BYTES} is read whole before
- * resolving (within `timeoutMs` after the headers; reachable without a stream via {@link bufferedBody});
- * any other body streams through a watcher that errors it with `UpstreamError("timeout")` after an idle
- * gap over `timeoutMs`. Rejects with `UpstreamError` on timeout or connection failure, or with the
- * client's abort reason when the client went away.
+ * ({@link responseHeaderPairs}) and whose body is bounded in time and size:
+ * - time: a non-SSE body with a `content-length` up to the buffer limit is read whole before
+ *   resolving (within `timeoutMs` after the headers; reachable without a stream via
+ *   {@link bufferedBody}); any other body streams through a watcher that errors it with
+ *   `UpstreamError("timeout")` after an idle gap over `timeoutMs`;
+ * - size: a 2xx answer declaring more than `maxBodyBytes` rejects with
+ *   `UpstreamError("response_too_large")` before its body is read, and a streamed 2xx body errors
+ *   with it once past `maxBodyBytes`; a body outside 2xx ends quietly after
+ *   {@link MAX_ERROR_BODY_BYTES} (the rest is never read).
+ *
+ * Rejects with `UpstreamError` on timeout, connection failure or a malformed answer
+ * (`invalid_response`), or with the client's abort reason when the client went away.
  *
  * The call goes through `options.agent` (kt's HTTP/1.1 client, see http1_client.ts) when one is
  * given, else through `fetch`.
@@ -161,14 +173,26 @@ export async function upstreamFetch(
     throw call.failure(err, "could not be reached");
   }
   const init = { status: answer.status, statusText: answer.statusText, headers: answer.headers };
+  const success = answer.status >= 200 && answer.status < 300;
+  if (success && answer.declaredLength > call.maxBodyBytes) {
+    call.cleanup();
+    if (answer.body instanceof ReadableStream) await answer.body.cancel().catch(() => {});
+    throw call.tooLarge();
+  }
   if (answer.body === null || answer.body instanceof Uint8Array) {
     call.cleanup();
-    const out = new Response(answer.body as Uint8Array<ArrayBuffer> | null, init);
-    if (answer.body) BUFFERED.set(out, answer.body);
+    const bytes = answer.body && !success && answer.body.byteLength > MAX_ERROR_BODY_BYTES
+      ? answer.body.subarray(0, MAX_ERROR_BODY_BYTES)
+      : answer.body;
+    const out = new Response(bytes as Uint8Array<ArrayBuffer> | null, init);
+    if (bytes) BUFFERED.set(out, bytes);
     return out;
   }
   call.lastActivity = performance.now();
   const reader = answer.body.getReader();
+  // 2xx: past the limit is an error; otherwise the body is cut short at the error-body bound.
+  const limit = success ? call.maxBodyBytes : MAX_ERROR_BODY_BYTES;
+  let seen = 0;
   const watched = new ReadableStream<Uint8Array>({
     async pull(c) {
       let r: ReadableStreamReadResult<Uint8Array>;
@@ -185,7 +209,20 @@ export async function upstreamFetch(
         return;
       }
       call.lastActivity = performance.now();
-      c.enqueue(r.value);
+      seen += r.value.byteLength;
+      if (seen <= limit) {
+        c.enqueue(r.value);
+        return;
+      }
+      call.cleanup();
+      reader.cancel().catch(() => {});
+      if (success) {
+        c.error(call.tooLarge());
+        return;
+      }
+      const keep = r.value.byteLength - (seen - limit);
+      if (keep > 0) c.enqueue(r.value.subarray(0, keep));
+      c.close();
     },
     cancel(reason) {
       call.cleanup();
@@ -203,12 +240,14 @@ class UpstreamCall implements Watched {
   lastActivity: number = performance.now();
   timedOut = false;
   readonly timeoutMs: number;
+  readonly maxBodyBytes: number;
   #exchange: Http1Exchange | undefined;
   #controller: AbortController | undefined;
   #cleaned = false;
 
   constructor(readonly options: UpstreamFetchOptions) {
     this.timeoutMs = options.timeoutMs;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     watchdog.add(this);
     options.signal.addEventListener("abort", this, { once: true });
   }
@@ -222,11 +261,19 @@ class UpstreamCall implements Watched {
       path,
       headers,
       body: body as Uint8Array | string,
-      bufferLimit: MAX_BUFFERED_BODY_BYTES,
+      bufferLimit: Math.min(MAX_BUFFERED_BODY_BYTES, this.maxBodyBytes),
+      errorBufferLimit: MAX_ERROR_BODY_BYTES,
       connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     }, this.#exchange);
     const kept = responseHeaderPairs(res.headers);
-    return { status: res.status, statusText: res.statusText, headers: kept, body: res.body };
+    const length = res.headers.find(([name]) => name === "content-length")?.[1];
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      headers: kept,
+      body: res.body,
+      declaredLength: declaredLength(length ?? null),
+    };
   }
 
   /** The call through `fetch`. */
@@ -241,10 +288,22 @@ class UpstreamCall implements Watched {
       ...(client ? { client } : {}),
     });
     const headerList = responseHeaderPairs(res.headers);
+    const length = declaredLength(res.headers.get("content-length"));
     // Fast path: a small non-SSE body is read whole with Deno's native reader (a JS stream wrapper
     // costs ~40% of proxy throughput); the timer still bounds the read.
-    const answerBody = !res.body ? null : shouldBuffer(res) ? await res.bytes() : res.body;
-    return { status: res.status, statusText: res.statusText, headers: headerList, body: answerBody };
+    const bufferLimit = res.ok ? Math.min(MAX_BUFFERED_BODY_BYTES, this.maxBodyBytes) : MAX_ERROR_BODY_BYTES;
+    const answerBody = !res.body
+      ? null
+      : shouldBuffer(res, length, bufferLimit)
+      ? await res.bytes()
+      : res.body;
+    return {
+      status: res.status,
+      statusText: res.statusText,
+      headers: headerList,
+      body: answerBody,
+      declaredLength: length,
+    };
   }
 
   /** Ends the call in flight (deadline or client gone). */
@@ -275,14 +334,35 @@ class UpstreamCall implements Watched {
     this.options.signal.removeEventListener("abort", this);
   }
 
-  /** What a failure means: a timeout, the client's abort reason, or a connection error. */
+  /**
+   * What a failure means: a timeout, the client's abort reason, a malformed answer (kt's HTTP/1.1
+   * client refused it), or a connection error.
+   */
   failure(err: unknown, what: string): unknown {
     const { targetId, timeoutMs, signal } = this.options;
     if (this.timedOut) return new UpstreamError("timeout", targetId, timeoutMessage(targetId, timeoutMs));
     if (signal.aborted) return signal.reason;
+    if (err instanceof UpstreamError) return err;
+    if (err instanceof Http1Error && err.code === "invalid_response") {
+      return new UpstreamError(
+        "invalid_response",
+        targetId,
+        `target ${targetId} answered with malformed HTTP: ${err.message}`,
+      );
+    }
     return new UpstreamError("connection_error", targetId, `target ${targetId}: ${what}`, {
       cause: safeCause(err),
     });
+  }
+
+  /** The answer's body is over {@link maxBodyBytes}. */
+  tooLarge(): UpstreamError {
+    const { targetId } = this.options;
+    return new UpstreamError(
+      "response_too_large",
+      targetId,
+      `target ${targetId}: the response exceeded size_limits.max_response_bytes (${this.maxBodyBytes})`,
+    );
   }
 }
 
@@ -292,6 +372,8 @@ interface Answer {
   statusText: string;
   headers: [string, string][];
   body: Uint8Array | ReadableStream<Uint8Array> | null;
+  /** The `content-length` it declared, -1 when none (or not a plain number). */
+  declaredLength: number;
 }
 
 /** Default bound on connecting when the caller gives none (the config default of `connect_timeout_ms`). */
@@ -323,7 +405,7 @@ function safeCause(err: unknown): Error | undefined {
 }
 
 /** Reads a (small) error body as text, tolerating failures. */
-export async function readText(res: Response, limit = 65_536): Promise<string> {
+export async function readText(res: Response, limit = MAX_ERROR_BODY_BYTES): Promise<string> {
   try {
     const t = await res.text();
     return t.length > limit ? t.slice(0, limit) : t;
@@ -335,11 +417,12 @@ export async function readText(res: Response, limit = 65_536): Promise<string> {
 /** Non-SSE bodies with a known length up to this size are read whole (fast path). */
 export const MAX_BUFFERED_BODY_BYTES = 16 * 1024 * 1024;
 
-function shouldBuffer(res: Response): boolean {
+function shouldBuffer(res: Response, length: number, limit: number): boolean {
   const type = res.headers.get("content-type") ?? "";
   if (type.includes("text/event-stream")) return false;
-  const len = res.headers.get("content-length");
-  if (len === null) return false;
-  const n = Number(len);
-  return Number.isFinite(n) && n <= MAX_BUFFERED_BODY_BYTES;
+  return length >= 0 && length <= limit;
+}
+
+function declaredLength(value: string | null): number {
+  return value !== null && /^\d{1,15}$/.test(value.trim()) ? Number(value) : -1;
 }

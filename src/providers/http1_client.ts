@@ -8,9 +8,9 @@
  *
  * - one write per request (head and body together), `content-length` framing, no `Expect`;
  * - responses framed by `content-length`, `transfer-encoding: chunked` or connection close; interim
- *   1xx answers skipped; obs-fold, malformed status lines, conflicting lengths and oversized heads
- *   rejected ({@link Http1Error} `invalid_response`); a connection whose framing is in doubt is
- *   never reused;
+ *   1xx answers skipped; obs-fold, bare CR or LF line ends, malformed status lines and statuses
+ *   outside 100–599, conflicting lengths and oversized heads rejected at once ({@link Http1Error}
+ *   `invalid_response`); a connection whose framing is in doubt is never reused;
  * - keep-alive pooling per origin (LIFO, idle timeout, bounded idle count, the server's
  *   `keep-alive: timeout=` honoured); a request that finds its reused connection closed by the
  *   server before any byte of the answer arrived is retried once on a new connection (the
@@ -69,6 +69,8 @@ export interface Http1Request {
   readonly body: Uint8Array | string;
   /** Bodies with a `content-length` up to this many bytes are read whole (not SSE). */
   readonly bufferLimit: number;
+  /** {@link bufferLimit} for answers outside 2xx (default: the same). */
+  readonly errorBufferLimit?: number;
   /** Bound on connecting (TCP and TLS handshake). */
   readonly connectTimeoutMs: number;
 }
@@ -128,7 +130,7 @@ const DEFAULT_MAX_IDLE = 256;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_VALUE = /[\r\n\0]/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5]\d\d)(?: ([^\r\n]*))?$/;
 const DIGITS = /^\d{1,15}$/;
 const HEX = /^[0-9a-fA-F]{1,12}$/;
 
@@ -200,25 +202,47 @@ export class Connection {
   }
 
   /**
-   * Reads up to the next CRLF (`blankLine`: CRLF CRLF, the end of a head) and returns the bytes
-   * before it, consumed; a view valid until the next read. More than `max` bytes without one is an
-   * invalid answer (`tooLong`).
+   * Reads up to the next CRLF (`blankLine`: up to the empty line that ends a head) and returns the
+   * bytes before it, consumed; a view valid until the next read. Line ends must be CRLF: a bare LF,
+   * or a CR not followed by LF, is an invalid answer at once (no waiting for a terminator that a
+   * lenient peer never sends). More than `max` bytes without a terminator is an invalid answer
+   * (`tooLong`). Scanning resumes where the previous read left off (linear in the bytes received).
    */
   async upTo(blankLine: boolean, max: number, tooLong: string): Promise<Uint8Array> {
-    const sep = blankLine ? 4 : 2;
     let from = this.start;
     while (true) {
-      const i = indexOfCrlf(this.buf, from, this.end, blankLine);
-      if (i >= 0) {
-        if (i - this.start > max) throw invalid(tooLong);
-        const bytes = this.buf.subarray(this.start, i);
-        this.start = i + sep;
-        return bytes;
+      const { buf, end } = this;
+      let i = from;
+      while (true) {
+        const found = buf.indexOf(10, i);
+        const lf = found >= 0 && found < end ? found : end;
+        const cr = buf.indexOf(13, i);
+        // Before `lf`, the only CR allowed is the one right before it; with no LF yet, one at the end waits.
+        if (cr >= 0 && cr < lf - 1) throw invalid("a line of the answer has a bare CR");
+        if (lf === end) {
+          from = end > i && buf[end - 1] === 13 ? end - 1 : end;
+          break;
+        }
+        if (lf === this.start || buf[lf - 1] !== 13) throw invalid("a line of the answer ends in a bare LF");
+        const cr1 = lf - 1;
+        const terminator = !blankLine
+          ? cr1
+          : cr1 - 2 >= this.start && buf[cr1 - 1] === 10 && buf[cr1 - 2] === 13
+          ? cr1 - 2
+          : -1;
+        if (terminator >= 0) {
+          if (terminator - this.start > max) throw invalid(tooLong);
+          const bytes = buf.subarray(this.start, terminator);
+          this.start = lf + 1;
+          return bytes;
+        }
+        i = lf + 1;
       }
       if (this.end - this.start > max) throw invalid(tooLong);
-      const scanned = this.end - this.start;
+      const consumedBefore = this.start;
       if (!(await this.fill())) throw closedEarly();
-      from = this.start + Math.max(0, scanned - (sep - 1));
+      // fill() may move the unread bytes to the front of the buffer.
+      from -= consumedBefore - this.start;
     }
   }
 
@@ -350,9 +374,10 @@ export class Http1Pool {
       this.#release(conn, exchange);
       return { ...base, body: head.status === 204 || head.status === 304 ? null : new Uint8Array() };
     }
+    const limit = head.status < 300 ? req.bufferLimit : req.errorBufferLimit ?? req.bufferLimit;
     if (
       !head.chunked && !head.untilClose && !head.eventStream && head.contentLength >= 0 &&
-      head.contentLength <= req.bufferLimit
+      head.contentLength <= limit
     ) {
       const body = await readExactly(conn, head.contentLength);
       this.#release(conn, exchange);
@@ -584,7 +609,7 @@ const NON_ASCII_TEXT = /[\u0080-\uffff]/;
 function parseHead(text: string): Head {
   const lines = text.split("\r\n");
   const m = STATUS_LINE.exec(lines[0]);
-  if (!m) throw invalid("the status line is not HTTP/1.x");
+  if (!m) throw invalid("the status line is not HTTP/1.x with a status from 100 to 599");
   const head: Head = {
     status: Number(m[2]),
     statusText: m[3] ?? "",
@@ -712,15 +737,6 @@ function chunkedReader(conn: Connection): () => Promise<Uint8Array | null> {
       }
     }
   };
-}
-
-/** Index of the next CRLF (`blankLine`: CRLF CRLF) in `buf[from, end)`, or -1. */
-function indexOfCrlf(buf: Uint8Array, from: number, end: number, blankLine: boolean): number {
-  const last = end - (blankLine ? 4 : 2);
-  for (let i = from; (i = buf.indexOf(13, i)) >= 0 && i <= last; i++) {
-    if (buf[i + 1] === 10 && (!blankLine || (buf[i + 2] === 13 && buf[i + 3] === 10))) return i;
-  }
-  return -1;
 }
 
 function isClosedError(err: unknown): boolean {

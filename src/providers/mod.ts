@@ -65,6 +65,11 @@ export interface CompileProvidersOptions {
   state: RouterState;
   /** PEM CA certificates to trust for provider connections. */
   caCerts?: string[];
+  /**
+   * Bound on every 2xx answer's body (`size_limits.max_response_bytes`), enforced while it is read
+   * (default `DEFAULT_MAX_RESPONSE_BYTES`); error bodies are cut at `MAX_ERROR_BODY_BYTES`.
+   */
+  maxResponseBytes?: number;
 }
 
 /** Targets and router of one config snapshot. */
@@ -99,7 +104,7 @@ function hasCredentialsInUrl(url: string | undefined): boolean {
 function buildTarget(
   cfg: TargetConfig,
   options: CompileProvidersOptions,
-  clients: Pick<AdapterContext, "client" | "agent">,
+  clients: Pick<AdapterContext, "client" | "agent" | "maxResponseBytes">,
 ): ProviderTarget {
   if (cfg.provider === "mock") return mockTarget(cfg);
   if (hasCredentialsInUrl(cfg.base_url)) {
@@ -137,6 +142,7 @@ export function compileProviders(
   const client = !agent && options.caCerts?.length
     ? Deno.createHttpClient({ caCerts: options.caCerts })
     : undefined;
+  const maxResponseBytes = options.maxResponseBytes;
   let targets: ProviderTarget[];
   if (options.override) {
     const o = options.override;
@@ -151,10 +157,13 @@ export function compileProviders(
     // "Bearer" and "Bearer " both mean `Bearer <key>`.
     const prefix = o.prefix === "" || /\s$/.test(o.prefix) ? o.prefix : `${o.prefix} `;
     targets = [
-      openAITarget(cfg, { client, agent, apiKey: o.apiKey }, { header: o.header.toLowerCase(), prefix }),
+      openAITarget(cfg, { client, agent, maxResponseBytes, apiKey: o.apiKey }, {
+        header: o.header.toLowerCase(),
+        prefix,
+      }),
     ];
   } else {
-    targets = config.targets.map((t) => buildTarget(t, options, { client, agent }));
+    targets = config.targets.map((t) => buildTarget(t, options, { client, agent, maxResponseBytes }));
   }
   const router = createRouter(targets, {
     strategy: config.routing.strategy,

@@ -9,7 +9,11 @@
  *   `max_fallback_attempts` extra tries;
  * - when tries run out: a final **429 response is passed through** (so the client sees the provider's
  *   `Retry-After`), a final 5xx has its body cancelled and becomes `RoutingError("upstream_failed")`,
- *   a final timeout becomes `upstream_timeout`, a final connection error `upstream_failed`.
+ *   a final timeout becomes `upstream_timeout`, a final connection error `upstream_failed`;
+ * - a malformed answer (`invalid_response`: bare CR/LF, a status outside 100–599, broken framing)
+ *   counts as a `server_error` for fallback and ends as `RoutingError("invalid_response")`; a body
+ *   over the size limit (`response_too_large`) never moves on (another target would be asked the
+ *   same) and ends as `RoutingError("response_too_large")`. Both count against the circuit breaker.
  *
  * @module
  */
@@ -51,11 +55,16 @@ export interface Dispatched {
 }
 
 /** Why a dispatch produced no usable answer. */
-export type RoutingFailureCode = "upstream_failed" | "upstream_timeout" | "no_target";
+export type RoutingFailureCode =
+  | "upstream_failed"
+  | "upstream_timeout"
+  | "invalid_response"
+  | "response_too_large"
+  | "no_target";
 
 /** Raised by {@link Router.dispatch} when every eligible target failed. Messages never hold secrets. */
 export class RoutingError extends Error {
-  /** Stable failure code (maps to 502 `upstream_failed`, 504 `upstream_timeout`). */
+  /** Stable failure code (the gateway maps it to 502 `upstream_failed` / `invalid_response`, 504 `upstream_timeout`). */
   readonly code: RoutingFailureCode;
   /** The tries made before giving up. */
   readonly attempts: RouterAttempt[];
@@ -109,6 +118,13 @@ function classify(status: number): TriggerClass | undefined {
   return undefined;
 }
 
+/** The fallback trigger a failure without an answer falls under (none for an oversized body). */
+function triggerOf(kind: UpstreamFailureKind): TriggerClass | undefined {
+  if (kind === "invalid_response") return "server_error";
+  if (kind === "response_too_large") return undefined;
+  return kind;
+}
+
 /** Builds the router of one snapshot over `targets`, keeping runtime state in `state`. */
 export function createRouter(
   targets: readonly ProviderTarget[],
@@ -153,7 +169,7 @@ export function createRouter(
 
   async function dispatch(request: UpstreamRequest, planned: readonly ProviderTarget[]): Promise<Dispatched> {
     const attempts: RouterAttempt[] = [];
-    let lastFailure: TriggerClass | undefined;
+    let lastFailure: TriggerClass | UpstreamFailureKind | undefined;
     let refused: TranslationError | undefined;
     for (let i = 0; i < planned.length && attempts.length < maxTries; i++) {
       const target = planned[i];
@@ -183,7 +199,8 @@ export function createRouter(
         ts.breaker.onFailure(performance.now(), breakerCfg);
         if (err.kind === "timeout") ts.latency.record(latencyMs);
         lastFailure = err.kind;
-        if (!triggers.has(err.kind)) throw failure(err.kind, attempts);
+        const trigger = triggerOf(err.kind);
+        if (!trigger || !triggers.has(trigger)) throw failure(err.kind, attempts);
         continue;
       }
       const latencyMs = performance.now() - started;
@@ -232,10 +249,23 @@ function describe(a: RouterAttempt): string {
   return `${a.targetId} (${a.status !== undefined ? `status ${a.status}` : a.failure})`;
 }
 
-function failure(last: TriggerClass, attempts: RouterAttempt[]): RoutingError {
+function failure(last: TriggerClass | UpstreamFailureKind, attempts: RouterAttempt[]): RoutingError {
   const tried = attempts.map(describe).join(", ");
-  if (last === "timeout") {
-    return new RoutingError("upstream_timeout", `provider targets timed out: ${tried}`, attempts);
+  switch (last) {
+    case "timeout":
+      return new RoutingError("upstream_timeout", `provider targets timed out: ${tried}`, attempts);
+    case "invalid_response":
+      return new RoutingError(
+        "invalid_response",
+        `provider targets answered with malformed HTTP: ${tried}`,
+        attempts,
+      );
+    case "response_too_large":
+      return new RoutingError(
+        "response_too_large",
+        `the provider's response exceeded size_limits.max_response_bytes: ${tried}`,
+        attempts,
+      );
   }
   return new RoutingError("upstream_failed", `provider targets failed: ${tried}`, attempts);
 }

@@ -18,6 +18,8 @@ export interface AdapterContext {
   client?: Deno.HttpClient;
   /** Per-snapshot HTTP/1.1 connection pools; provider calls use `fetch` when absent. */
   agent?: Http1Agent;
+  /** Bound on a 2xx answer's body (`size_limits.max_response_bytes`; see `upstreamFetch`). */
+  maxResponseBytes?: number;
 }
 
 /** The non-behavioural fields of a {@link ProviderTarget}. */
@@ -88,6 +90,7 @@ export function targetCall(
       client: ctx.client,
       agent: ctx.agent,
       connectTimeoutMs: cfg.connect_timeout_ms,
+      maxBodyBytes: ctx.maxResponseBytes,
     });
 }
 

@@ -38,10 +38,26 @@ export interface UpstreamRequest {
   signal: AbortSignal;
 }
 
-/** Why an upstream call failed without an HTTP answer. */
-export type UpstreamFailureKind = "timeout" | "connection_error";
+/**
+ * Why an upstream call failed without a usable HTTP answer: no answer in time, no connection (or it
+ * broke off), an answer that is not valid HTTP/1.1 (bare CR/LF, a status outside 100–599, broken
+ * framing), or a body over the response size limit.
+ */
+export type UpstreamFailureKind = "timeout" | "connection_error" | "invalid_response" | "response_too_large";
 
-/** Thrown by {@link ProviderTarget.send} when no HTTP response could be had. */
+/** Bound on an upstream answer's body when the config sets none (`size_limits.max_response_bytes`). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10_485_760;
+
+/**
+ * Bound on the body of an upstream answer outside 2xx: it is only ever shown to the client or
+ * translated, so the rest is dropped (read no further) before anything decodes it.
+ */
+export const MAX_ERROR_BODY_BYTES = 65_536;
+
+/**
+ * Thrown by {@link ProviderTarget.send} when no usable HTTP response could be had, and raised by
+ * a response body that breaks off, stalls or grows past the size limit while it is read.
+ */
 export class UpstreamError extends Error {
   /** Stable failure kind. */
   readonly kind: UpstreamFailureKind;

@@ -32,6 +32,8 @@ function event(i: number): DecisionEvent {
     output_tokens: 2,
     user_id: null,
     team_id: null,
+    client_key_id: null,
+    ignored_headers: null,
     content_sha256: null,
     content_length: 0,
     coverage: { scanned: { messages: 1 }, media: 0, refused: null },

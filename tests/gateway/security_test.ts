@@ -8,6 +8,7 @@ import {
   signConfig,
   verifyConfig,
 } from "../../src/config/signature.ts";
+import { type ClientKey, identify } from "../../src/gateway/snapshot.ts";
 import { chat, configDoc, ROOT, spawnKt, startGateway } from "../helpers/gateway.ts";
 import { startMockUpstream } from "../helpers/mock_upstream.ts";
 
@@ -251,4 +252,158 @@ Deno.test("security: kt config keygen under the compiled flags explains --stdout
   }).output();
   assert.equal(ok.code, 0);
   assert.match(new TextDecoder().decode(ok.stdout), /BEGIN PRIVATE KEY[\s\S]*BEGIN PUBLIC KEY/);
+});
+
+Deno.test("security: with client_auth on, roles come only from the key; x-user-role cannot escalate", async () => {
+  const rbac = {
+    policies: { chain: ["rbac"] },
+    policy: {
+      rbac: {
+        deny_if_missing: [],
+        roles: { admin: { allowed_models: ["*"] }, viewer: { allowed_models: ["none-*"] } },
+        default_role: "viewer",
+      },
+    },
+  };
+  await using gw = await startGateway(configDoc({
+    ...rbac,
+    client_auth: {
+      api_keys: [
+        { id: "no-role", key_hash: sha("kt-key-without-role") },
+        { id: "boss", key_hash: sha("kt-key-of-admin"), role: "admin" },
+      ],
+    },
+  }));
+  const asAdmin = { "x-user-role": "admin", "x-user-id": "mallory" };
+  // The attack: a key without a role claims admin by header. It gets the default role (viewer): 422.
+  const escalated = await gw.post("/v1/chat/completions", chat("x"), {
+    authorization: "Bearer kt-key-without-role",
+    ...asAdmin,
+  });
+  assert.equal(escalated.status, 422, "x-user-role is ignored with client_auth on");
+  assert.equal((await escalated.json()).error.code, "model_not_allowed");
+  const event = gw.audit.events.at(-1)!;
+  assert.equal(event.user_id, null, "x-user-id is not believed either");
+  assert.equal(event.client_key_id, "no-role");
+  assert.deepEqual(event.ignored_headers, ["x-user-id", "x-user-role"], "the event says which headers were ignored");
+  // The key's own role decides.
+  const boss = await gw.post("/v1/chat/completions", chat("x"), {
+    authorization: "Bearer kt-key-of-admin",
+    "x-user-role": "viewer",
+  });
+  assert.equal(boss.status, 200, "a key's role cannot be lowered or changed by header either");
+  await boss.body?.cancel();
+
+  // Without client_auth the headers are all the gateway has, and are used (documented in SECURITY.md).
+  await using open = await startGateway(configDoc(rbac));
+  const claimed = await open.post("/v1/chat/completions", chat("x"), asAdmin);
+  assert.equal(claimed.status, 200);
+  await claimed.body?.cancel();
+});
+
+Deno.test("security: identify() takes the identity from the key and names the identity headers it ignored", () => {
+  const keys: ClientKey[] = [{ id: "app", hash: new Uint8Array(createHash("sha256").update("k1").digest()) }];
+  const headers = new Headers({
+    authorization: "Bearer k1",
+    "x-user-role": "admin",
+    "x-user-id": "mallory",
+    "x-team-id": "red",
+    "x-keeptrusts-agent-id": "a1",
+  });
+  assert.deepEqual(identify(headers, keys), {
+    role: undefined,
+    clientKeyId: "app",
+    ignoredHeaders: ["x-user-id", "x-team-id", "x-user-role", "x-keeptrusts-agent-id"],
+  });
+  assert.deepEqual(identify(new Headers({ authorization: "Bearer k1" }), keys), {
+    role: undefined,
+    clientKeyId: "app",
+  });
+  assert.throws(() => identify(new Headers({ "x-user-role": "admin" }), keys), /requires an API key/);
+  assert.deepEqual(identify(new Headers({ "x-user-role": " admin ", "x-user-id": "" }), undefined), {
+    userId: undefined,
+    teamId: undefined,
+    role: "admin",
+    agentId: undefined,
+  });
+});
+
+Deno.test("security: /health and /metrics need the client key or the metrics token; /healthz and /readyz stay open", async () => {
+  const get = async (url: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    return { status: res.status, text };
+  };
+  await using gw = await startGateway(
+    configDoc({ client_auth: { api_keys: [{ id: "app", key_hash: sha("kt-client-key-ops") }] } }),
+    { metricsToken: "kt-metrics-token-0123456789" },
+  );
+  for (const path of ["/health", "/metrics"]) {
+    const anonymous = await get(gw.url + path);
+    assert.equal(anonymous.status, 401, `${path} without credentials`);
+    assert.equal(JSON.parse(anonymous.text).error.code, "missing_credentials");
+    assert.ok(!anonymous.text.includes("mock-a"), "no target id leaks in the refusal");
+    assert.equal((await get(gw.url + path, { authorization: "Bearer wrong" })).status, 401);
+    const key = await get(gw.url + path, { authorization: "Bearer kt-client-key-ops" });
+    assert.equal(key.status, 200, `${path} with a client key`);
+    const token = await get(gw.url + path, { authorization: "Bearer kt-metrics-token-0123456789" });
+    assert.equal(token.status, 200, `${path} with the metrics token`);
+  }
+  assert.match((await get(`${gw.url}/health`, { "x-api-key": "kt-client-key-ops" })).text, /"mock-a"/);
+  for (const path of ["/healthz", "/readyz"]) assert.equal((await get(gw.url + path)).status, 200, path);
+
+  // A metrics token without client_auth still closes the two documents.
+  await using tokenOnly = await startGateway(configDoc(), { metricsToken: "kt-metrics-token-0123456789" });
+  const refused = await get(`${tokenOnly.url}/metrics`);
+  assert.equal(refused.status, 401);
+  assert.match(JSON.parse(refused.text).error.message, /metrics token/);
+  assert.equal(
+    (await get(`${tokenOnly.url}/metrics`, { authorization: "Bearer kt-metrics-token-0123456789" }))
+      .status,
+    200,
+  );
+  // Neither configured: open (restrict the port instead; see SECURITY.md).
+  await using open = await startGateway(configDoc());
+  assert.equal((await get(`${open.url}/health`)).status, 200);
+});
+
+Deno.test("security: a provider echoing the key partially (prefix…last four), or base64, reaches no client or log", async () => {
+  const secret = "sk-proj-abcDEF0123456789ghijklmnopQRSTuvwxyz";
+  const echoes = [
+    `Incorrect API key provided: ${secret.slice(0, 11)}…${secret.slice(-4)}`,
+    `Incorrect API key provided: ${secret.slice(0, 8)}${"*".repeat(20)}${secret.slice(-4)}`,
+    `key ending in …${secret.slice(-12)} was revoked`,
+    `auth header was Basic ${btoa(`user:${secret}`)}`,
+  ];
+  await using up = startMockUpstream();
+  await using gw = await startGateway(
+    configDoc({
+      providers: {
+        fallback: { max_fallback_attempts: 0 },
+        targets: [{
+          id: "a",
+          provider: "openai",
+          base_url: up.baseUrl,
+          secret_key_ref: { env: "KT_T_PARTIAL" },
+        }],
+      },
+    }),
+    { env: { KT_T_PARTIAL: secret } },
+  );
+  const bodies: string[] = [];
+  for (const message of echoes) {
+    up.failNext(401, 1, { body: { error: { message } } });
+    const res = await gw.post("/v1/chat/completions", chat("x"));
+    assert.equal(res.status, 401);
+    bodies.push(await res.text());
+  }
+  const surfaces = [...bodies, gw.logs.join("\n"), JSON.stringify(gw.audit.events)];
+  for (const text of surfaces) {
+    for (let n = 8; n <= secret.length; n++) {
+      assert.ok(!text.includes(secret.slice(0, n)), `a ${n}-character prefix leaked: ${text}`);
+      assert.ok(!text.includes(secret.slice(-n)), `a ${n}-character suffix leaked: ${text}`);
+    }
+  }
+  assert.match(bodies[0], /\[REDACTED\]/);
+  assert.ok(!bodies[3].includes(btoa(`user:${secret}`).slice(8, 40)), "the base64 form is scrubbed");
 });

@@ -6,7 +6,7 @@
  */
 import { MemoryAuditSink } from "../../src/audit/event.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { Gateway, type GatewayOptions } from "../../src/gateway/server.ts";
+import { Gateway, type GatewayOptions, type ListenOptions } from "../../src/gateway/server.ts";
 import { Logger } from "../../src/observability/log.ts";
 import { policyKindInfo } from "../../src/policy/registry.ts";
 import { gatewayFlags } from "../../scripts/permissions.ts";
@@ -45,7 +45,11 @@ export interface TestGateway extends AsyncDisposable {
 /** Starts an in-process gateway with `doc` as its config. */
 export async function startGateway(
   doc: Record<string, unknown>,
-  options: Partial<GatewayOptions> & { env?: Record<string, string> } = {},
+  options: Partial<GatewayOptions> & {
+    env?: Record<string, string>;
+    /** Listener settings besides the address (head and idle timeouts). */
+    listen?: Pick<ListenOptions, "headTimeoutMs" | "idleTimeoutMs">;
+  } = {},
 ): Promise<TestGateway> {
   const audit = new MemoryAuditSink();
   const logs: string[] = [];
@@ -57,7 +61,7 @@ export async function startGateway(
     ...options,
   });
   gateway.apply(loaded(doc, options.env));
-  const addr = await gateway.listen({ hostname: "127.0.0.1", port: 0 });
+  const addr = await gateway.listen({ hostname: "127.0.0.1", port: 0, ...options.listen });
   const url = `http://127.0.0.1:${addr.port}`;
   let closed = false;
   const close = async () => {

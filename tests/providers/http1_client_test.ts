@@ -257,6 +257,89 @@ Deno.test("http1: malformed answers are rejected as invalid_response and their c
   }
 });
 
+Deno.test("http1: bare CR or LF line ends and statuses outside 100–599 are refused at once, connection open", async () => {
+  // The server keeps every connection open after its answer: a client that waited for a CRLF CRLF
+  // (or for more of a chunk line) would hang until its own timeout. Each must fail at once.
+  const bad = [
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: 2\n\n{}",
+    "HTTP/1.1 200 OK\r\ncontent-length: 2\n\r\n{}",
+    "HTTP/1.1 200 OK\r\nx-a: 1\rx-b: 2\r\ncontent-length: 2\r\n\r\n{}",
+    "HTTP/1.1 200 OK\rcontent-length: 2\r\r{}",
+    "HTTP/1.1 999 Weird\r\ncontent-length: 2\r\n\r\n{}",
+    "HTTP/1.1 600 Nope\r\ncontent-length: 2\r\n\r\n{}",
+    "HTTP/1.1 099 Low\r\ncontent-length: 2\r\n\r\n{}",
+    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\n{}\n0\n\n",
+  ];
+  await using srv = scripted((_r, i) => ({ reply: bad[i] }));
+  const pool = new Http1Pool(srv.url);
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const hung = new Promise<never>((_, reject) => {
+      guard = setTimeout(() => reject(new Error("a malformed answer left the call hanging")), 15_000);
+    });
+    for (const [i, reply] of bad.entries()) {
+      const err = await Promise.race([
+        pool.request(req()).then(async (res) => {
+          await text(res.body); // bad chunk framing fails while streaming
+          return undefined;
+        }).catch((e) => e),
+        hung,
+      ]);
+      assert.ok(err instanceof Http1Error, `case ${i}: ${JSON.stringify(reply.slice(0, 40))} → ${err}`);
+      assert.equal(err.code, "invalid_response", `case ${i}: ${err.message}`);
+    }
+    assert.equal(pool.idleCount, 0, "no connection that carried a malformed answer is reused");
+    assert.equal(srv.state.connections, bad.length);
+  } finally {
+    clearTimeout(guard);
+    pool.close();
+  }
+});
+
+Deno.test("http1: a head trickled one byte per read is parsed (scanning resumes, nothing is rescanned wrong)", async () => {
+  const head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    const buf = new Uint8Array(4096);
+    await conn.read(buf);
+    for (const byte of enc.encode(head)) {
+      await conn.write(Uint8Array.of(byte));
+      // Let the client read each byte on its own before the next one is written.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await conn.read(buf).catch(() => null);
+    conn.close();
+  })();
+  const pool = new Http1Pool(new URL(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`));
+  try {
+    const res = await pool.request(req());
+    assert.equal(res.status, 200);
+    assert.equal(await text(res.body), "{}");
+  } finally {
+    pool.close();
+    await serving;
+    listener.close();
+  }
+});
+
+Deno.test("http1: answers outside 2xx are read whole only up to errorBufferLimit", async () => {
+  const big = "e".repeat(5000);
+  await using srv = scripted(() => ({
+    reply: `HTTP/1.1 500 Oops\r\ncontent-type: text/plain\r\ncontent-length: ${big.length}\r\n\r\n${big}`,
+  }));
+  const pool = new Http1Pool(srv.url);
+  try {
+    const small = await pool.request({ ...req(), errorBufferLimit: 10_000 });
+    assert.ok(small.body instanceof Uint8Array, "within the error limit: read whole");
+    const streamed = await pool.request({ ...req(), errorBufferLimit: 1000 });
+    assert.ok(streamed.body instanceof ReadableStream, "over it: a stream the caller bounds");
+    await streamed.body.cancel();
+  } finally {
+    pool.close();
+  }
+});
+
 Deno.test("http1: transfer-encoding wins over content-length and such a connection is not reused", async () => {
   await using srv = scripted(() => ({
     reply:

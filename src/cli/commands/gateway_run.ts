@@ -13,7 +13,8 @@ import type { UpstreamOverride } from "../../providers/mod.ts";
 import { KT_VERSION } from "../../version.ts";
 import { CliError } from "../errors.ts";
 import { readConfigSources, readTextFile } from "../config_files.ts";
-import { parseFailMode, parseListen, parsePositiveInt, setting } from "../settings.ts";
+import { parseFailMode, parseListen, parsePositiveInt, secretFromEnv, setting } from "../settings.ts";
+import { HEAD_TIMEOUT_ENV, parseHeadTimeout } from "../../net/head_guard.ts";
 
 /** Options shared by `kt gateway run` and `kt run --managed`. */
 export interface ServeFlags {
@@ -25,6 +26,7 @@ export interface ServeFlags {
   upstreamApiKeyPrefix?: string;
   tlsCert?: string;
   tlsKey?: string;
+  requestHeadTimeoutMs?: string;
 }
 
 /** Adds the serving options shared by local and managed mode to `cmd`. */
@@ -54,7 +56,11 @@ export function addServeOptions(cmd: Command, defaultListen: string): Command {
       "debug only: prefix of the upstream key (env KEEPTRUSTS_UPSTREAM_API_KEY_PREFIX, default Bearer); the key itself only from env KEEPTRUSTS_UPSTREAM_API_KEY",
     )
     .option("--tls-cert <path>", "serve HTTPS with this certificate (env KEEPTRUSTS_TLS_CERT_PATH)")
-    .option("--tls-key <path>", "private key for --tls-cert (env KEEPTRUSTS_TLS_KEY_PATH)");
+    .option("--tls-key <path>", "private key for --tls-cert (env KEEPTRUSTS_TLS_KEY_PATH)")
+    .option(
+      "--request-head-timeout-ms <ms>",
+      `close a connection whose request head is not complete in time; 0 turns it off (env ${HEAD_TIMEOUT_ENV}, default 10000)`,
+    );
 }
 
 /** Resolved serving settings. */
@@ -65,6 +71,8 @@ export interface ServeSettings {
   override?: UpstreamOverride;
   tls?: { cert: string; key: string };
   caCerts?: string[];
+  /** Bound on receiving a request head (ms; 0 = off). */
+  headTimeoutMs: number;
 }
 
 /** Resolves serving flags against the environment and defaults. */
@@ -96,7 +104,16 @@ export function resolveServeSettings(flags: ServeFlags, defaultListen: string): 
   const tls = certPath && keyPath ? { cert: readTextFile(certPath), key: readTextFile(keyPath) } : undefined;
   const caPath = Deno.env.get("KEEPTRUSTS_CA_CERT_PATH");
   const caCerts = caPath ? [readTextFile(caPath)] : undefined;
-  return { listen, failMode, maxConcurrency, override, tls, caCerts };
+  let headTimeoutMs: number;
+  try {
+    headTimeoutMs = parseHeadTimeout(
+      setting(flags.requestHeadTimeoutMs, HEAD_TIMEOUT_ENV),
+      `--request-head-timeout-ms (env ${HEAD_TIMEOUT_ENV})`,
+    );
+  } catch (err) {
+    throw new CliError((err as Error).message, 2);
+  }
+  return { listen, failMode, maxConcurrency, override, tls, caCerts, headTimeoutMs };
 }
 
 /** Stops the gateway on SIGTERM/SIGINT (drain, exit 0). */
@@ -130,6 +147,7 @@ export function createGateway(settings: ServeSettings, logger: Logger, gatewayId
     caCerts: settings.caCerts,
     gatewayId,
     logger,
+    metricsToken: secretFromEnv("KEEPTRUSTS_METRICS_TOKEN"),
   });
   if (settings.override) {
     logger.warn("debug upstream override active: every request goes to --upstream", {
@@ -145,7 +163,11 @@ export async function listenAndAnnounce(
   settings: ServeSettings,
   fields: Record<string, unknown> = {},
 ): Promise<Deno.NetAddr> {
-  const addr = await gateway.listen({ ...settings.listen, ...settings.tls });
+  const addr = await gateway.listen({
+    ...settings.listen,
+    ...settings.tls,
+    headTimeoutMs: settings.headTimeoutMs,
+  });
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   gateway.logger.info("gateway listening", {
     url: `${settings.tls ? "https" : "http"}://${host}:${addr.port}`,

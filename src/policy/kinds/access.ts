@@ -32,7 +32,10 @@ export const rbacSchema = z.strictObject({
       denied_models: globList.default([]),
     }),
   ).default({}),
-  /** Role assumed when `x-user-role` is absent (otherwise a missing role is denied when `roles` is set). */
+  /**
+   * Role assumed when the caller has none (no `x-user-role` without client_auth, a key without a
+   * `role` with it); otherwise a missing role is denied when `roles` is set.
+   */
   default_role: z.string().min(1).max(100).optional(),
 });
 
@@ -98,7 +101,9 @@ export const rbac: PolicyKindModule = {
           }
         }
         if (roles.size === 0) return allowDecision();
-        const role = request.identity.role ?? request.headers.get("x-user-role")?.trim() ?? cfg.default_role;
+        // The role the gateway established (the client key's with client_auth on, x-user-role otherwise);
+        // never the header itself, which a caller with a key could set to anything.
+        const role = request.identity.role ?? cfg.default_role;
         const entry = role ? roles.get(role) : undefined;
         if (!entry) {
           return {
@@ -107,7 +112,7 @@ export const rbac: PolicyKindModule = {
             findings: { role_denied: 1 },
             message: role
               ? `The role "${role.slice(0, 100)}" has no access.`
-              : "The request needs the x-user-role header.",
+              : "The request has no role: send x-user-role, or give the client key a role.",
           };
         }
         if (modelDenied(request.model, entry.allowed, entry.denied)) {

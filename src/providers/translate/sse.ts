@@ -1,9 +1,47 @@
 /**
- * Chunk-by-chunk SSE transformation: parse events with `eventsource-parser`, emit new SSE text.
+ * Chunk-by-chunk SSE transformation: parse events with `eventsource-parser` (through
+ * {@link createSseParser}), emit new SSE text.
  *
  * @module
  */
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import {
+  createParser,
+  type EventSourceMessage,
+  type EventSourceParser,
+  type ParserConfig,
+} from "eventsource-parser";
+
+/**
+ * An SSE parser (the `eventsource-parser` interface) that ends a line at a CR as soon as it
+ * arrives. The SSE format allows CRLF, LF and CR line ends; `eventsource-parser` holds back a CR
+ * at the end of a chunk (it may be the first half of a CRLF), so over a stream with CR-only line
+ * ends every event waited for the next chunk and the last one (`[DONE]`) was never dispatched.
+ * Here a trailing CR is completed to CRLF at once, and an LF that then opens the next chunk is
+ * dropped as the second half of that CRLF.
+ *
+ * @example
+ * ```ts
+ * const parser = createSseParser({ onEvent: (e) => console.log(e.data) });
+ * parser.feed("data: [DONE]\r\r"); // logs "[DONE]" now
+ * ```
+ */
+export function createSseParser(callbacks: ParserConfig): EventSourceParser {
+  const inner = createParser(callbacks);
+  let afterCr = false;
+  return {
+    feed(chunk: string) {
+      if (chunk === "") return;
+      if (afterCr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+      afterCr = chunk.charCodeAt(chunk.length - 1) === 13;
+      if (chunk === "") return;
+      inner.feed(afterCr ? chunk + "\n" : chunk);
+    },
+    reset(options) {
+      afterCr = false;
+      inner.reset(options);
+    },
+  };
+}
 
 /** Writes one SSE frame to the output. */
 export interface SseEmitter {
@@ -35,7 +73,7 @@ export function sseTransform(handlers: SseHandlers): TransformStream<Uint8Array,
       pending += `data: ${data}\n\n`;
     },
   };
-  const parser = createParser({ onEvent: (m) => handlers.onEvent(m, out) });
+  const parser = createSseParser({ onEvent: (m) => handlers.onEvent(m, out) });
   const flushTo = (c: TransformStreamDefaultController<Uint8Array>) => {
     if (pending) {
       c.enqueue(encoder.encode(pending));
