@@ -89,6 +89,41 @@ const streamPrompt = new TextEncoder().encode(JSON.stringify({
   model: "gpt-4o-mini-stream",
   stream: true,
 }));
+/** The same prompt with four tool definitions of the size agents send (descriptions, enums, nested objects). */
+const toolsPrompt = new TextEncoder().encode(JSON.stringify({
+  ...JSON.parse(new TextDecoder().decode(prompt)),
+  tools: [
+    ["lookup_order", "Look up an order by its number and return its status, items and shipping events."],
+    ["create_refund", "Refund part or all of an order to the original payment method."],
+    ["reship_items", "Ship replacement items for an order, choosing the carrier and speed."],
+    ["add_loyalty_points", "Credit loyalty points to the customer's account for the given orders."],
+  ].map(([name, description]) => ({
+    type: "function",
+    function: {
+      name,
+      description,
+      parameters: {
+        type: "object",
+        properties: {
+          order_id: { type: "string", description: "The order number, e.g. A-10023." },
+          reason: { type: "string", enum: ["damaged", "lost", "late", "duplicate_charge", "other"] },
+          amount: {
+            type: "number",
+            description: "Amount in the order's currency; omit for the full amount.",
+          },
+          options: {
+            type: "object",
+            properties: {
+              speed: { type: "string", enum: ["standard", "express", "overnight"] },
+              notify_customer: { type: "boolean", description: "Send the customer an e-mail." },
+            },
+          },
+        },
+        required: ["order_id"],
+      },
+    },
+  })),
+}));
 /** Per request, like the server's: a shared never-settling `completed` would collect every request's handler. */
 function info(): Deno.ServeHandlerInfo<Deno.NetAddr> {
   return {
@@ -125,6 +160,7 @@ for (const t of trees) {
   for (const g of [t.none, t.full]) {
     await once(g, prompt);
     await once(g, streamPrompt);
+    await once(g, toolsPrompt);
   }
 }
 
@@ -149,6 +185,12 @@ for (const { label, none, full } of trees) {
   });
   Deno.bench(`kt-full: chat, JSON${label}`, { group: "json" }, async () => {
     await once(full, prompt);
+  });
+  Deno.bench(`kt-none: chat, 4 tools, JSON${label}`, { group: "tools", baseline: !label }, async () => {
+    await once(none, toolsPrompt);
+  });
+  Deno.bench(`kt-full: chat, 4 tools, JSON${label}`, { group: "tools" }, async () => {
+    await once(full, toolsPrompt);
   });
   Deno.bench(`kt-none: chat, SSE${label}`, { group: "sse", baseline: !label }, async () => {
     await once(none, streamPrompt);

@@ -285,7 +285,11 @@ Deno.test("security: with client_auth on, roles come only from the key; x-user-r
   const event = gw.audit.events.at(-1)!;
   assert.equal(event.user_id, null, "x-user-id is not believed either");
   assert.equal(event.client_key_id, "no-role");
-  assert.deepEqual(event.ignored_headers, ["x-user-id", "x-user-role"], "the event says which headers were ignored");
+  assert.deepEqual(
+    event.ignored_headers,
+    ["x-user-id", "x-user-role"],
+    "the event says which headers were ignored",
+  );
   // The key's own role decides.
   const boss = await gw.post("/v1/chat/completions", chat("x"), {
     authorization: "Bearer kt-key-of-admin",

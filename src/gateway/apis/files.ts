@@ -46,6 +46,15 @@ export function decodeBase64(s: string): Uint8Array | undefined {
   }
 }
 
+/** The bytes of a percent-encoded data URL payload; undefined when its escapes are broken. */
+function percentDecoded(s: string): Uint8Array | undefined {
+  try {
+    return encoder.encode(decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Encodes bytes as standard base64. */
 export function encodeBase64(bytes: Uint8Array): string {
   return (bytes as unknown as { toBase64(): string }).toBase64();
@@ -109,7 +118,7 @@ export function addEncodedFile(w: Walker, value: string, mediaType = ""): void {
   const url = parseDataUrl(value);
   const type = url?.mediaType || mediaType;
   const encoded = url ? url.payload : value;
-  const bytes = url && !url.base64 ? encoder.encode(decodeURIComponent(encoded)) : decodeBase64(encoded);
+  const bytes = url && !url.base64 ? percentDecoded(encoded) : decodeBase64(encoded);
   if (!bytes) return w.opaqueFile("this file's data is neither a data URL nor base64");
   if (isPdf(type, bytes)) {
     w.pending.push({ path: w.path.slice(), mediaType: "application/pdf", data: bytes, role: w.role });

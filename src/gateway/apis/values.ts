@@ -5,6 +5,7 @@
  * @module
  */
 import { anyText, isObj, type Node, type Walker } from "./walk.ts";
+import { GatewayError } from "../errors.ts";
 
 /** Offsets `[start, end)` of every string token (keys and values) of valid JSON text, in order. */
 export function jsonStringTokens(text: string): Array<[number, number]> {
@@ -136,30 +137,75 @@ const SCHEMA_TYPE_KEYWORDS = new Set(["type", "format", "$schema"]);
 
 /**
  * A JSON Schema: every string in it is text (descriptions, titles, enum values, defaults, examples,
- * patterns), and so is every key that is not a schema keyword (property names), renamed in place when
- * a policy rewrites it.
+ * patterns), and so is every key that is not a schema keyword (property names). The schema's texts go to
+ * policies as one segment, one text per line (tool definitions are re-sent with every request: one
+ * segment per schema keeps their cost low); when a text holds a line break, each text is a segment of its
+ * own. A rewritten schema is rebuilt in the same walk order, keys renamed in place.
  */
 export const jsonSchema: Node = (w, v) => {
   if (v === null || v === undefined) return;
-  schemaValue(w, v);
+  const texts: string[] = [];
+  schemaTexts(v, texts);
+  if (texts.length === 0) return;
+  const joined = texts.every((t) => !t.includes("\n"));
+  const param = w.param();
+  if (joined) {
+    w.texts([texts.join("\n")], (out) => {
+      const lines = out[0].split("\n");
+      if (lines.length !== texts.length) {
+        throw new GatewayError(
+          409,
+          "input_blocked",
+          `a policy rewrote the schema at ${param} across its texts; kt cannot apply that, so the request is blocked`,
+        );
+      }
+      return rebuildSchema(v, lines);
+    });
+  } else {
+    w.texts(texts, (out) => rebuildSchema(v, out));
+  }
 };
 
-function schemaValue(w: Walker, v: unknown): void {
-  if (typeof v === "string") w.text(v);
-  else if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      w.path.push(i);
-      schemaValue(w, v[i]);
-      w.path.pop();
-    }
-  } else if (isObj(v)) {
+/** Keys whose text value (or list) is a type or format, skipped by {@link schemaTexts}. */
+function skipsValue(k: string, x: unknown): boolean {
+  return SCHEMA_TYPE_KEYWORDS.has(k) && (typeof x === "string" || Array.isArray(x));
+}
+
+/** The texts of a schema in walk order: each non-keyword key, then the texts under it. */
+function schemaTexts(v: unknown, out: string[]): void {
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) { for (const x of v) schemaTexts(x, out); }
+  else if (isObj(v)) {
     for (const k in v) {
       const x = v[k];
-      if (!SCHEMA_KEYWORDS.has(k)) w.keyText(k);
-      else if (SCHEMA_TYPE_KEYWORDS.has(k) && (typeof x === "string" || Array.isArray(x))) continue;
-      w.path.push(k);
-      schemaValue(w, x);
-      w.path.pop();
+      if (!SCHEMA_KEYWORDS.has(k)) out.push(k);
+      else if (skipsValue(k, x)) continue;
+      schemaTexts(x, out);
     }
   }
+}
+
+/** `v` with its texts (in {@link schemaTexts} order) replaced by `texts`; unchanged parts shared. */
+function rebuildSchema(v: unknown, texts: readonly string[]): unknown {
+  let n = 0;
+  const walk = (x: unknown): unknown => {
+    if (typeof x === "string") return texts[n++];
+    if (Array.isArray(x)) return x.map(walk);
+    if (!isObj(x)) return x;
+    const out: Record<string, unknown> = {};
+    for (const k in x) {
+      const y = x[k];
+      const key = SCHEMA_KEYWORDS.has(k) ? k : texts[n++];
+      if (Object.hasOwn(out, key)) {
+        throw new GatewayError(
+          400,
+          "unsupported_content",
+          "a policy rewrote two property names of a schema into the same name; rename them and retry",
+        );
+      }
+      out[key] = SCHEMA_KEYWORDS.has(k) && skipsValue(k, y) ? y : walk(y);
+    }
+    return out;
+  };
+  return walk(v);
 }
