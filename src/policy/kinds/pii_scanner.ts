@@ -375,6 +375,7 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
   const seps: string[] = [];
   let digits = "";
   let parenArea = false;
+  let groupEnd = j;
   const limit = Math.min(n, start + 48);
   while (j < limit) {
     const c = text.charCodeAt(j);
@@ -394,6 +395,7 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
       digits += text.slice(j, g);
       j = g;
     } else break;
+    groupEnd = j;
     // Separator: one of space, dash, dot (or a space after ")") followed by a digit or "(".
     const s = text.charCodeAt(j);
     const s2 = text.charCodeAt(j + 1);
@@ -411,7 +413,9 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
     }
     break;
   }
-  const end = j;
+  // A separator followed by "(" that did not open an area code belongs to the prose after the number.
+  if (seps.length >= groups.length && groups.length > 0) seps.pop();
+  const end = groups.length > 0 ? groupEnd : j;
   // A run glued to letters or more digits beyond the cap is an identifier, not an entity.
   const after = end < n ? text.charCodeAt(end) : 32;
   if (isAlnum(after) || after === 64 || groups.length === 0 || end >= limit && isDigit(after)) {
@@ -473,12 +477,11 @@ function classify(
 ): string | null {
   const want = opts.entities;
   const len = d.length;
-  // IPv4: four dot-separated octets.
-  if (!plus && !paren && g.length === 4 && allSame(seps, ".")) {
+  // IPv4: four dot-separated octets (four dot-separated groups of four are a card number's shape).
+  if (!plus && !paren && g.length === 4 && allSame(seps, ".") && g.every((gl) => gl <= 3)) {
     if (!want.has("ipv4")) return null;
     let pos = 0;
     for (const gl of g) {
-      if (gl > 3) return null;
       const v = Number(d.slice(pos, pos + gl));
       if (v > 255 || (gl > 1 && d[pos] === "0")) return null;
       pos += gl;
@@ -493,10 +496,11 @@ function classify(
     const bare = g.length === 1 && contextBefore(text, start, SSN_CONTEXT);
     if ((shaped || bare) && ssnValid(d)) return "ssn";
   }
-  // Credit card: 12–19 digits, one group or 4-grouped (Amex 4-6-5, Diners 4-6-4), Luhn, known IIN.
+  // Credit card: 12–19 digits, one group or 4-grouped (Amex 4-6-5, Diners 4-6-4) with one separator
+  // kind (space, dash or dot), Luhn, known IIN.
   if (want.has("credit_card") && !plus && !paren && len >= 12 && len <= 19) {
     const grouped = g.length === 1 ||
-      (allSame(seps, " -") &&
+      (allSame(seps, " -.") &&
         (g.every((x, idx) => x === 4 || (idx === g.length - 1 && x >= 1 && x <= 4)) ||
           (g.length === 3 && g[0] === 4 && g[1] === 6 && (g[2] === 5 || g[2] === 4))));
     if (grouped && luhnValid(d) && cardPrefixValid(d)) return "credit_card";
