@@ -34,11 +34,11 @@ export interface NormalizedView {
   /** The normalised text (=== `original` when nothing changed). */
   readonly text: string;
   /**
-   * Per UTF-16 code unit of `text`: the original range `[starts[i], ends[i])` it was produced from.
-   * Absent when `text === original`.
+   * What changed, as quadruples `[outStart, outEnd, origStart, origEnd]` in output order: the view's
+   * `[outStart, outEnd)` was produced from the original's `[origStart, origEnd)` (empty for a removed
+   * character); between edits the text is copied unchanged. Absent when `text === original`.
    */
-  readonly starts?: Int32Array;
-  readonly ends?: Int32Array;
+  readonly edits?: Int32Array;
 }
 
 const enum Fold {
@@ -117,6 +117,18 @@ function foldOf(cp: number): Fold {
   return f;
 }
 
+/** NFKC of single characters seen so far (fullwidth punctuation recurs in CJK text). */
+const NFKC_MEMO = new Map<number, string>();
+
+function nfkcOf(cp: number, ch: string): string {
+  let norm = NFKC_MEMO.get(cp);
+  if (norm === undefined) {
+    norm = ch.normalize("NFKC");
+    if (NFKC_MEMO.size < 8192) NFKC_MEMO.set(cp, norm);
+  }
+  return norm;
+}
+
 /** ASCII value of a decimal digit of any script: its distance from the start of its run of ten. */
 function digitValue(cp: number): string {
   let zero = cp;
@@ -128,27 +140,22 @@ function digitValue(cp: number): string {
 
 const NON_ASCII = /[^\t\n\r -~]/;
 
-/** Incremental output with its offset map. */
+/** Incremental output: the copied and replaced pieces, and the edits (see {@link NormalizedView.edits}). */
 class Out {
-  text = "";
-  starts: number[] = [];
-  ends: number[] = [];
-  /** Appends `s`, every code unit of it produced from original `[start, end)`. */
+  readonly parts: string[] = [];
+  readonly edits: number[] = [];
+  length = 0;
+  /** Appends `s`, produced from original `[start, end)`. */
   add(s: string, start: number, end: number): void {
-    this.text += s;
-    for (let k = 0; k < s.length; k++) {
-      this.starts.push(start);
-      this.ends.push(end);
-    }
+    this.parts.push(s);
+    this.edits.push(this.length, this.length + s.length, start, end);
+    this.length += s.length;
   }
   /** Appends the original run `[start, end)` of `src` unchanged. */
   copy(src: string, start: number, end: number): void {
     if (end <= start) return;
-    this.text += src.slice(start, end);
-    for (let k = start; k < end; k++) {
-      this.starts.push(k);
-      this.ends.push(k + 1);
-    }
+    this.parts.push(src.slice(start, end));
+    this.length += end - start;
   }
 }
 
@@ -210,6 +217,15 @@ export function normalizeView(original: string): NormalizedView {
       i++;
       continue;
     }
+    if (BMP[c] === Fold.Keep && (c < 0xd800 || c > 0xdfff)) {
+      // Fast path: a kept character not followed by a combining mark (CJK, most accented letters).
+      const d = i + 1 < n ? original.charCodeAt(i + 1) : 0;
+      const g = BMP[d];
+      if (d < 0x300 || (g !== Fold.Mark && g !== Fold.Unknown)) {
+        i++;
+        continue;
+      }
+    }
     const cp = original.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
     const f = foldOf(cp);
@@ -266,7 +282,7 @@ export function normalizeView(original: string): NormalizedView {
         // The character with its combining marks, normalised together.
         while (end < n && foldOf(original.codePointAt(end)!) === Fold.Mark) end++;
         const chunk = original.slice(i, end);
-        const norm = chunk.normalize("NFKC");
+        const norm = end === i + width ? nfkcOf(cp, chunk) : chunk.normalize("NFKC");
         if (norm !== chunk) repl = norm;
         break;
       }
@@ -291,12 +307,29 @@ export function normalizeView(original: string): NormalizedView {
   }
   if (!out) return { original, text: original };
   out.copy(original, run, n);
-  return {
-    original,
-    text: out.text,
-    starts: Int32Array.from(out.starts),
-    ends: Int32Array.from(out.ends),
-  };
+  return { original, text: out.parts.join(""), edits: Int32Array.from(out.edits) };
+}
+
+/** The last edit (index of its quadruple) whose output start is at most `k`, or -1. */
+function editAt(edits: Int32Array, k: number): number {
+  let lo = 0, hi = edits.length / 4 - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (edits[mid * 4] <= k) {
+      found = mid * 4;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Where the view's character `k` came from in the original: `[start, end)`. */
+function sourceOf(edits: Int32Array, k: number): [number, number] {
+  const e = editAt(edits, k);
+  if (e < 0) return [k, k + 1];
+  if (k < edits[e + 1]) return [edits[e + 2], edits[e + 3]];
+  const o = k - edits[e + 1] + edits[e + 3];
+  return [o, o + 1];
 }
 
 /**
@@ -305,11 +338,12 @@ export function normalizeView(original: string): NormalizedView {
  * are not.
  */
 export function originalRange(view: NormalizedView, start: number, end: number): [number, number] {
-  if (!view.starts || !view.ends) return [start, end];
+  const edits = view.edits;
+  if (!edits) return [start, end];
   const len = view.text.length;
   if (start >= len) return [view.original.length, view.original.length];
-  const s = view.starts[start];
-  const e = end > start ? view.ends[Math.min(end, len) - 1] : s;
+  const s = sourceOf(edits, start)[0];
+  const e = end > start ? sourceOf(edits, Math.min(end, len) - 1)[1] : s;
   return [s, e];
 }
 
@@ -318,7 +352,7 @@ export function toOriginalSpans<T extends { start: number; end: number }>(
   view: NormalizedView,
   spans: T[],
 ): T[] {
-  if (!view.starts) return spans;
+  if (!view.edits) return spans;
   for (const s of spans) {
     const [a, b] = originalRange(view, s.start, s.end);
     s.start = a;

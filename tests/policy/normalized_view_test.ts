@@ -12,7 +12,7 @@ Deno.test("view: ASCII text is its own view, with no copy and no map", () => {
   const t = "plain ASCII text, 4111 1111 1111 1111";
   const v = normalizeView(t);
   assert.equal(v.text, t);
-  assert.equal(v.starts, undefined);
+  assert.equal(v.edits, undefined);
 });
 
 Deno.test("view: folds and maps every character back to its original range", () => {

@@ -114,6 +114,8 @@ export interface SecretScanOptions {
 /** The compiled rule table. */
 export class SecretScanner {
   readonly #byFirst: Array<CompiledToken[] | undefined> = new Array(128);
+  /** 1 where some prefix starts with the two ASCII characters `c * 128 + d` (rejects most words at once). */
+  readonly #pairs = new Uint8Array(128 * 128);
   readonly #kinds: ReadonlySet<string>;
   readonly #keyRules: readonly KeyRule[];
 
@@ -125,6 +127,7 @@ export class SecretScanner {
       for (const prefix of rule.prefixes) {
         const c = prefix.charCodeAt(0);
         (this.#byFirst[c] ??= []).push({ rule, prefix, re });
+        this.#pairs[c * 128 + prefix.charCodeAt(1)] = 1;
       }
     }
     // Longer prefixes first: `sk-ant-` before `sk-`.
@@ -159,7 +162,10 @@ export class SecretScanner {
         continue;
       }
       const prev = i > 0 ? text.charCodeAt(i - 1) : 32;
-      const list = c < 128 && !isAlnum(prev) ? this.#byFirst[c] : undefined;
+      const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      const list = c < 128 && d < 128 && this.#pairs[c * 128 + d] === 1 && !isAlnum(prev)
+        ? this.#byFirst[c]
+        : undefined;
       let end = -1;
       if (list) {
         for (const t of list) {
