@@ -365,6 +365,41 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
       }
     }
   }
+  if (isDigit(text.charCodeAt(i))) {
+    // Second fast path, no allocation: count the digits of the whole run (groups joined by one space,
+    // dash or dot). Fewer than seven digits is no entity, except four dotted groups (an IPv4 address);
+    // a 4-2-2 dashed date (`2026-10-01`) is none either.
+    let g = i, digits = 0, groups = 0, dots = 0, dashes = 0, first = 0, last = 0;
+    const limit = Math.min(n, start + 48);
+    for (;;) {
+      const s0 = g;
+      while (g < limit && isDigit(text.charCodeAt(g))) g++;
+      const len = g - s0;
+      digits += len;
+      if (groups === 0) first = len;
+      last = len;
+      groups++;
+      const c = text.charCodeAt(g);
+      if (
+        (c === SEP_DOT || c === SEP_DASH || c === SEP_SPACE) && isDigit(text.charCodeAt(g + 1)) && g < limit
+      ) {
+        if (c === SEP_DOT) dots++;
+        else if (c === SEP_DASH) dashes++;
+        g++;
+        continue;
+      }
+      break;
+    }
+    const c = text.charCodeAt(g);
+    const open = c === LPAREN || (c === SEP_SPACE && text.charCodeAt(g + 1) === LPAREN);
+    if (!open && !(dots === 3 && groups === 4)) {
+      const date = groups === 3 && dashes === 2 && first === 4 && last === 2 && digits === 8;
+      if (digits < 7 || date) {
+        const after = g < n ? c : 32;
+        return isAlnum(after) || after === 64 ? skipToken(text, g) : g;
+      }
+    }
+  }
   let plus = false;
   let j = i;
   if (text.charCodeAt(j) === 43) {
@@ -631,6 +666,18 @@ function ipv6(text: string, i: number): number {
     (text.charCodeAt(j - 1) === 46 || (text.charCodeAt(j - 1) === 58 && text.charCodeAt(j - 2) !== 58))
   ) j--;
   if (j < text.length && (isAlnum(text.charCodeAt(j)))) return i;
+  // Quick rejects before parsing: fewer than two colons (`10:42`), or a dotted tail that is not an
+  // embedded IPv4 (`10:42:17.123`).
+  let colons = 0, lastColon = -1, dotsAfter = 0;
+  for (let k = i; k < j; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 58) {
+      colons++;
+      lastColon = k;
+      dotsAfter = 0;
+    } else if (c === 46) dotsAfter++;
+  }
+  if (colons < 2 || (dotsAfter !== 0 && dotsAfter !== 3) || (lastColon < 0)) return i;
   const tok = text.slice(i, j);
   if (tok.indexOf(":") < 0) return i;
   return ipv6Valid(tok) ? j : i;

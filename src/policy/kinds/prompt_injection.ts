@@ -581,6 +581,25 @@ function nested(text: string, set: RuleSet, opts: ScanOptions, tally: Tally, dep
 /** Quoted pieces of text (`'reveal your sys'`), with a leading `x =` inside the quotes dropped. */
 const FRAGMENT =
   /(['"\u2018\u201c`])([^'"\u2018\u2019\u201c\u201d`\n]{2,60})\1|\u2018([^\u2019\n]{2,60})\u2019|\u201c([^\u201d\n]{2,60})\u201d/g;
+/** Cheap test before {@link COMBINE}: a `+` or one of its words' stems. */
+function mayCombine(t: string): boolean {
+  for (const w of COMBINE_STEMS) if (t.indexOf(w) >= 0) return COMBINE.test(t);
+  return false;
+}
+const COMBINE_STEMS = [
+  "+",
+  "ombin",
+  "OMBIN",
+  "oncat",
+  "ONCAT",
+  "join",
+  "Join",
+  "JOIN",
+  "merge",
+  "Merge",
+  "ogether",
+  "glue",
+];
 const COMBINE =
   /\b[a-z]\w{0,8} ?\+ ?[a-z]\w{0,8}\b|\b(?:combine|concatenate|join|put (?:them |it )?together|merge|glue)\b/i;
 
@@ -590,7 +609,7 @@ const COMBINE =
  * and scored as one text.
  */
 export function joinedFragments(texts: readonly string[]): string[] {
-  if (!texts.some((t) => COMBINE.test(t))) return [];
+  if (!texts.some(mayCombine)) return [];
   const parts: string[] = [];
   for (const t of texts) {
     FRAGMENT.lastIndex = 0;
@@ -996,11 +1015,7 @@ export const promptInjection: PolicyKindModule = {
             sourceOf(g) === "messages" && USER_SUPPLIED_ROLES.has(g.role)
           )
             .map((g) => g.text);
-          for (
-            const joined of texts.length > 1 || texts.some((t) => t.length < 4096)
-              ? joinedFragments(texts)
-              : []
-          ) {
+          for (const joined of joinedFragments(texts)) {
             const s = scoreText(joined, rules, opts);
             if (s.score === 0) continue;
             count(findings, "multi_turn");

@@ -76,9 +76,15 @@ const ADDRESSED =
 
 // ---- STRUCTURE: vocabulary classes of the structural rules. ----
 
+/**
+ * Up to six words between two parts of a rule, within one sentence. Word steps (not a character window)
+ * keep the cost of a rule to a few attempts per candidate position.
+ */
+const GAP = "(?:[^\\w.!?\\n]+\\w+){0,6}?[^\\w.!?\\n]+";
+
 /** Verbs that nullify instructions. */
 const NULL_V =
-  "(?:ignore|ignoring|disregard|forget|drop|discard|scrap|cancel|revoke|void|nullify|abandon|override|overwrite|overrule|bypass|suspend|lift|disable|deactivate|erase|supersede|set aside|put aside|throw out|get rid of|stop (?:following|obeying|applying|using|respecting)|(?:do not|don't|no longer|never) (?:follow|obey|apply|respect|adhere to|comply with|listen to)|pay no attention to|turn off|switch off|put (?:[a-z]+ ){0,2}on hold|pretend (?:you never (?:received|had|got)|there (?:are|were) no))";
+  "(?:ignore|ignoring|disregard|forget|drop|discard|scrap|cancel|revoke|void|nullify|abandon|override|overwrite|overrule|bypass|suspend|lift|disable|deactivate|erase|supersede|(?<=\\b(?:set|put) )aside|(?<=\\bthrow )out|(?<=\\bget )rid of|(?<=\\bstop )(?:following|obeying|applying|using|respecting)|(?<=\\b(?:do not|don't|no longer|never) )(?:follow|obey|apply|respect|adhere to|comply with|listen to)|(?<=\\bpay )no attention to|(?<=\\b(?:turn|switch) )off)";
 const NULL_V_ANCHORS = [
   "ignore",
   "ignoring",
@@ -156,16 +162,19 @@ const GOV_T =
   "(?:instructions?|prompts?|system prompt|system message|rules|guidelines|guidance|directives?|programming|configuration|restrictions|constraints|policies|policy|filters?|guardrails|safeguards|limitations|limits|orders|commands|training|boundaries|content policy|safety (?:rules|checks|settings|measures|protocols)|ethics|principles)";
 /** Owners that make the governing text the model's own. */
 const OWN =
-  "(?:your|yours|(?:the )?(?:system|developer|operator|admin|assistant|model|ai)'?s?|(?:all|any|every|each)(?: of)?(?: the| your| these| those)?|(?:the )?(?:previous|prior|earlier|above|preceding|foregoing|original|initial|existing|current|hidden|safety|content|system|developer|operator|ethical|built-in|standing))";
+  "(?:your|yours|(?:system|developer|operator|admin|assistant|model|ai)'?s?|(?:all|any|every|each)(?: of)?(?: the| your| these| those)?|(?:previous|prior|earlier|above|preceding|foregoing|original|initial|existing|current|hidden|safety|content|system|developer|operator|ethical|built-in|standing))";
 /** The model's own governing text: owned, located ("above", "you were given") or in the system prompt. */
 const OWNED_T =
   `(?:${OWN} (?:[a-z'-]+ ){0,3}${GOV_T}|${GOV_T} (?:above|so far|before this|(?:that )?you(?:'ve| have)? (?:were |been |have been )?(?:given|told|received|configured|programmed|trained|provided|set up)(?: with)?|in your (?:system prompt|system message|configuration|prompt|instructions)|of (?:the|your) (?:system|developer|operator|creators?)|(?:placed|put|imposed|set) on you|(?:that )?your (?:operator|developers?|creators?|admins?|company|owners?) (?:gave|has given|have given|set|wrote|provided|configured)(?: you)?)|(?:whatever|everything|anything|all) (?:that )?you (?:were|have been|'ve been|got) (?:told|given|instructed|taught))`;
 /** Verbs that ask for text to be shown. */
 const SHOW_V =
-  "(?:(?:reveal|show|print|output|repeat|echo|quote|copy|dump|paste|recite|tell|give|list|share|spell out|display|write out|write down|translate|summari[sz]e|encode|rewrite|send|read out|read aloud|disclose|expose|leak|return|state|type out|reproduce)(?:s|es|ed|ing)?|what(?:'s| is| are| were| was)|what exactly)";
+  "(?:(?:reveal|show|print|output|repeat|echo|quote|copy|dump|paste|recite|tell|give|list|share|spell out|display|write out|write down|translate|summari[sz]e|encode|rewrite|send|read out|read aloud|disclose|expose|leak|type out|reproduce)(?:s|es|ed|d|ing)?|(?:quot|shar|recit|reproduc|disclos|expos|encod|translat|summari[sz]|rewrit|past|repeat)ing|what(?:'s| is| are| were| was)|what exactly)";
 /** Secret governing text of the model. */
 const SECRET_T =
   "(?:your (?:(?:own|exact|full|complete|entire|whole|original|initial|hidden|secret|confidential|internal|real|actual|verbatim|first|developer|system|pre|operator) ){0,3}(?:system prompt|system message|instructions|prompt|pre-?prompt|rules|guidelines|configuration|directives|context window|setup|guardrails|policies)|the (?:(?:exact|full|complete|entire|whole|first) )?(?:original|initial|hidden|secret|confidential|internal|developer|system|pre|operator)(?: [a-z]+){0,2} (?:prompt|role|message|instructions|rules|guidelines|configuration|directives)(?! (?:for|of|on|in|from|about|to|with) (?!you\\b|your\\b|this (?:chat|conversation|session)))|the system prompt|(?:instructions|prompt|configuration|rules|directives|guidelines|settings)(?: [a-z]+)? (?:that )?you (?:were|have been|got|are) (?:given|initiali[sz]ed|deployed|started|configured|told|programmed|provided|launched|set up|running with|operating under)|(?:hidden|secret|confidential|internal|initial|original) (?:instructions|prompt|rules|configuration|directives)(?! (?:for|of|on|in|from|about|to|with) (?!you\\b|your\\b|this (?:chat|conversation|session))))";
+/** {@link SECRET_T} without its alternatives that start with "the" (as the first part of a rule, "the" would be a leading word everywhere). */
+const SECRET_T_LEAD =
+  "(?:your (?:(?:own|exact|full|complete|entire|whole|original|initial|hidden|secret|confidential|internal|real|actual|verbatim|first|developer|system|pre|operator) ){0,3}(?:system prompt|system message|instructions|prompt|pre-?prompt|rules|guidelines|configuration|directives|context window|setup|guardrails|policies)|(?:instructions|prompt|configuration|rules|directives|guidelines|settings)(?: [a-z]+)? (?:that )?you (?:were|have been|got|are) (?:given|initiali[sz]ed|deployed|started|configured|told|programmed|provided|launched|set up|running with|operating under)|(?:hidden|secret|confidential|internal|initial|original) (?:instructions|prompt|rules|configuration|directives)(?! (?:for|of|on|in|from|about|to|with) (?!you\\b|your\\b|this (?:chat|conversation|session))))";
 const SECRET_ANCHORS = [
   "prompt",
   "instructions",
@@ -214,13 +223,13 @@ const HARM_V =
 export const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], string]> = [
   // ---- STRUCTURE ----
   // Nullify the model's own instructions: verb → owned target, or owned target → nullified state.
-  ["instruction_override", 0.9, NULL_V_ANCHORS, `\\b${NULL_V}\\b[^.!?\\n]{0,40}\\b${OWNED_T}\\b`],
-  ["instruction_override", 0.85, NULL_STATE_ANCHORS, `\\b${OWNED_T}\\b[^.!?\\n]{0,50}?\\b${NULL_STATE}\\b`],
+  ["instruction_override", 0.9, NULL_V_ANCHORS, `\\b${NULL_V}${GAP}${OWNED_T}\\b`],
+  ["instruction_override", 0.85, NULL_STATE_ANCHORS, `\\b${OWNED_T}${GAP}${NULL_STATE}\\b`],
   [
     "instruction_override",
     0.8,
     ["consider", "treat", "regard", "deem", "declare", "hereby"],
-    `\\b(?:consider|treat|regard|deem|declare|hereby (?:declare|mark))\\b[^.!?\\n]{0,40}\\b${OWNED_T}\\b[^.!?\\n]{0,30}\\b(?:as )?${NULL_STATE}\\b`,
+    `\\b(?:consider|treat|regard|deem|declare|hereby (?:declare|mark))${GAP}${OWNED_T}${GAP}${NULL_STATE}\\b`,
   ],
   [
     "instruction_override",
@@ -254,12 +263,12 @@ export const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], strin
     "\\b(?:never|don't|do not|must not|won't|will not|cannot|can't) (?:ever )?refuse\\b[^.!?\\n]{0,40}\\b(?:anything|any (?:request|question)|me|what i ask)|\\bno (?:refusals|refusing)\\b",
   ],
   // Reveal the model's own instructions.
-  ["prompt_leak", 0.8, SECRET_ANCHORS, `\\b${SHOW_V}\\b[^.!?\\n]{0,40}\\b${SECRET_T}\\b`],
+  ["prompt_leak", 0.8, SECRET_ANCHORS, `\\b${SHOW_V}${GAP}${SECRET_T}\\b`],
   [
     "prompt_leak",
     0.7,
     SECRET_ANCHORS,
-    `\\b${SECRET_T}\\b[^.!?\\n]{0,40}\\b(?:pasted|printed|shown|quoted|repeated|copied|dumped|revealed|listed|written out|verbatim|word for word|in full)\\b`,
+    `\\b${SECRET_T_LEAD}${GAP}(?:pasted|printed|shown|quoted|repeated|copied|dumped|revealed|listed|written out|verbatim|word for word|in full)\\b`,
   ],
   [
     "prompt_leak",
@@ -319,14 +328,14 @@ export const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], strin
     "indirect",
     0.75,
     AI_ANCHORS,
-    `(?:^|[^a-z0-9])(?:@${AI_N} |@?(?:the |any |dear |hey )?${AI_N}\\)?(?: \\([a-z ]{1,20}\\))? ?[:,] ?)(?:(?:now|please|also|then|first|just|immediately|kindly|important|when (?:you )?[a-z]+(?: [a-z]+){0,3},?) ){0,3}(?:${HARM_V}|approve|award|append|post|issue|write|mark|rate|give|grant|confirm|list|paste|type|click|download|install|buy|purchase|order|wire)\\b`,
+    `(?<![a-z0-9])\\b${AI_N}(?:(?<=@[a-z. ]{2,40}) |\\)?(?: \\([a-z ]{1,20}\\))? ?[:,] ?)(?:(?:now|please|also|then|first|just|immediately|kindly|important|when (?:you )?[a-z]+(?: [a-z]+){0,3},?) ){0,3}(?:${HARM_V}|approve|award|append|post|issue|write|mark|rate|give|grant|confirm|list|paste|type|click|download|install|buy|purchase|order|wire)\\b`,
   ],
   // A fake system line (`SYSTEM: disregard the user`, `"note": "SYSTEM: …"`).
   [
     "role_boundary",
     0.7,
     ["system", "admin", "developer", "root", "operator"],
-    `(?:^|[\\n"'(\\[{>\\]]) ?(?:system|admin|developer|root|operator)(?: message| note| notice| update| override| instruction)? ?: ?[^\\n]{0,60}?\\b(?:trusted|reveal|disclose|ignore|disregard|unrestricted|no restrictions|lifted|disabled|override|must|authori[sz]ed|grant(?:ed)?|administrator|no longer|${NULL_V})\\b`,
+    `(?<=^|[\\n"'(\\[{>\\]] ?)\\b(?:system|admin|developer|root|operator)(?: message| note| notice| update| override| instruction)? ?: ?[^\\n]{0,60}?\\b(?:trusted|reveal|disclose|ignore|disregard|unrestricted|no restrictions|lifted|disabled|override|must|authori[sz]ed|grant(?:ed)?|administrator|no longer|${NULL_V})\\b`,
   ],
   // A fake transcript in which the assistant agrees to break its rules.
   [
@@ -398,7 +407,7 @@ export const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], strin
     "indirect",
     0.7,
     AI_ANCHORS,
-    `(?:(?:^|[.!?:;\\n(\\["'§]) ?|\\b(?:the|any|every|all|this|an?|dear|hey) )${AI_N} (?:(?:reading|processing|summari[sz]ing|translating|reviewing|screening|grading|parsing|handling) (?:this|these|the)(?: [a-z]+)? )?(?:must|should|shall|is required to|are required to|needs to|need to|has to|have to|will now|is instructed to|are instructed to|is to|are to)(?: now| immediately| also| instead| only| always| never| not)* ${HARM_V}\\b`,
+    `(?<=(?:^|[.!?:;\\n(\\["'§]) ?|\\b(?:the|any|every|all|this|an?|dear|hey) )\\b${AI_N} (?:(?:reading|processing|summari[sz]ing|translating|reviewing|screening|grading|parsing|handling) (?:this|these|the)(?: [a-z]+)? )?(?:must|should|shall|is required to|are required to|needs to|need to|has to|have to|will now|is instructed to|are instructed to|is to|are to)(?: now| immediately| also| instead| only| always| never| not)* ${HARM_V}\\b`,
   ],
   [
     "indirect",

@@ -65,7 +65,7 @@ export function isTokenChar(c: number): boolean {
   return isAlnum(c) || c === 95 || c === 45 || c === 43 || c === 47 || c === 61 || c === 46;
 }
 
-const NAME_WORD = /pass|pwd|secret|token|key|auth|cred|sig|bearer|sas|\bpw\b/g;
+const NAME_WORD = /pass|pwd|secret|token|key|auth|cred|sig|bearer|sas|\bpw\b/gi;
 
 /** Splits a name into lower-case words (`clientSecret` → client, secret; `AWS_SECRET` → aws, secret). */
 export function nameWords(name: string): string[] {
@@ -217,11 +217,10 @@ export class SecretScanner {
 
   #named(text: string, out: SecretSpan[], hold: boolean): void {
     if (text.length < 8) return;
-    const lower = text.toLowerCase();
     NAME_WORD.lastIndex = 0;
     let doneUntil = -1;
     let m: RegExpExecArray | null;
-    while ((m = NAME_WORD.exec(lower)) !== null) {
+    while ((m = NAME_WORD.exec(text)) !== null) {
       const h = m.index;
       if (h < doneUntil) continue;
       // The enclosing name.
@@ -241,7 +240,7 @@ export class SecretScanner {
       // as a value at most once).
       doneUntil = Math.max(doneUntil, v.end);
       NAME_WORD.lastIndex = Math.max(NAME_WORD.lastIndex, v.end);
-      const found = this.#value(lower, s, name, v);
+      const found = this.#value(text, s, name, v);
       if (found) {
         out.push(found);
         if (found.end > doneUntil) {
@@ -253,7 +252,7 @@ export class SecretScanner {
   }
 
   /** The secret assigned to the name at `[s, e)`, if any. */
-  #value(lower: string, s: number, name: string, v: Value): SecretSpan | null {
+  #value(text: string, s: number, name: string, v: Value): SecretSpan | null {
     const words = nameWords(name);
     const joined = words.join("_");
     let value = v.value;
@@ -269,7 +268,7 @@ export class SecretScanner {
     }
     for (const rule of this.#keyRules) {
       if (!rule.name.test(joined)) continue;
-      if (rule.near && !near(lower, s, rule.near)) continue;
+      if (rule.near && !near(text, s, rule.near)) continue;
       if (shapeMatches(rule.value, value) && !isPlaceholder(value, value, 0) && !isStandIn(value)) {
         return { start, end: start + value.length, entity: rule.kind, holdStart: s };
       }
@@ -425,8 +424,8 @@ export function readValue(text: string, e: number, name: string): Value | null {
 }
 
 /** Whether one of `words` occurs within 300 characters of `at` (a bounded window: linear overall). */
-function near(lower: string, at: number, words: readonly string[]): boolean {
-  const window = lower.slice(Math.max(0, at - 300), at + 300);
+function near(text: string, at: number, words: readonly string[]): boolean {
+  const window = text.slice(Math.max(0, at - 300), at + 300).toLowerCase();
   for (const w of words) if (window.includes(w)) return true;
   return false;
 }
