@@ -1,9 +1,22 @@
 /**
- * Decision events (SPEC 3.7): one per request, written to a sink.
+ * Decision events (README "Decision events"): one per request, written to a sink.
  *
  * @module
  */
 import type { PolicyResult, Verdict } from "../policy/types.ts";
+
+/**
+ * The coverage manifest of a decision event: text segments scanned per source (`messages`, `system`,
+ * `tools`, `tool_results`, `files`, `stored`, `output_text`, `output_tools`, `reasoning`), media parts
+ * seen (images, audio, files forwarded unread), the JSON path of content refused as ungovernable, and
+ * stream frames dropped because a policy acted on text kt could not rewrite.
+ */
+export interface CoverageManifest {
+  scanned: Partial<Record<string, number>>;
+  media: number;
+  refused: string | null;
+  dropped?: number;
+}
 
 /** One decision event. Never carries raw prompts unless `content` is set from redacted text. */
 export interface DecisionEvent {
@@ -33,6 +46,8 @@ export interface DecisionEvent {
   /** sha256 of the request content and its length (for correlation without content). */
   content_sha256: string | null;
   content_length: number | null;
+  /** What the request's (and answer's) content was made of, and what kt refused (docs/policies.md). */
+  coverage: CoverageManifest;
   /** Only with `audit-logger.include_content: redacted`: the redacted request text. */
   content?: string;
 }
@@ -62,6 +77,7 @@ const EVENT_KEYS: readonly string[] = [
   "team_id",
   "content_sha256",
   "content_length",
+  "coverage",
   "content",
 ];
 
@@ -108,7 +124,8 @@ export function decisionEventJson(event: DecisionEvent): string {
       `,"status":${num(e.status)},"error_code":${str(e.error_code)},"latency_ms":${num(e.latency_ms)}` +
       `,"upstream_latency_ms":${num(e.upstream_latency_ms)},"input_tokens":${num(e.input_tokens)}` +
       `,"output_tokens":${num(e.output_tokens)},"user_id":${str(e.user_id)},"team_id":${str(e.team_id)}` +
-      `,"content_sha256":${str(e.content_sha256)},"content_length":${num(e.content_length)}`;
+      `,"content_sha256":${str(e.content_sha256)},"content_length":${num(e.content_length)}` +
+      `,"coverage":${JSON.stringify(e.coverage)}`;
     return i === EVENT_KEYS.length ? `${text},"content":${str(e.content)}}` : `${text}}`;
   } catch (err) {
     if (err === UNEXPECTED) return JSON.stringify(event);

@@ -145,6 +145,27 @@ export const timeoutsSchema = z.strictObject({
 });
 
 /**
+ * What the gateway does with content its policies cannot read (docs/policies.md "Content coverage"):
+ * unknown fields (`reject` answers 400 `unsupported_content`; `scan` reads every string inside as
+ * text), images and audio, files it cannot read (unreadable PDFs, `file_id` and URL references), and
+ * token-id arrays while a content policy is in the chain.
+ */
+export const coverageSchema = z.strictObject({
+  unknown: z.enum(["reject", "scan"]).default("reject"),
+  media: z.enum(["allow", "block"]).default("allow"),
+  opaque_files: z.enum(["reject", "allow"]).default("reject"),
+  token_ids: z.enum(["reject", "allow"]).default("reject"),
+});
+
+/** The defaults of {@link coverageSchema}. */
+export const COVERAGE_DEFAULTS = {
+  unknown: "reject",
+  media: "allow",
+  opaque_files: "reject",
+  token_ids: "reject",
+} as const;
+
+/**
  * Builds the document schema. `policyBlock` validates each `policy.<kind>` block; it
  * defaults to "any object" so that the config layer needs no knowledge of policy kinds.
  */
@@ -160,6 +181,7 @@ export function buildConfigSchema(policyBlocks?: Record<string, z.ZodType>) {
     ...limitsShape,
     client_auth: clientAuthSchema.optional(),
     timeouts: timeoutsSchema.default({ request_body_ms: 30_000, policy_ms: 2_000 }),
+    coverage: coverageSchema.default(COVERAGE_DEFAULTS),
   });
 }
 

@@ -1,12 +1,13 @@
 /**
  * Reading client request bodies safely: content type, size limit (early from
  * Content-Length, and while streaming), read timeout, strict UTF-8, bounded
- * nesting depth, JSON object shape.
+ * nesting depth, no duplicate keys, JSON object shape.
  *
  * @module
  */
 import { GatewayError } from "./errors.ts";
 import { watchdog } from "../providers/watchdog.ts";
+import { countKeys, duplicateKeyPath, scanJson } from "./json_scan.ts";
 
 /** Limits applied while reading a body. */
 export interface BodyLimits {
@@ -57,8 +58,8 @@ export async function readJsonBody(req: Request, limits: BodyLimits): Promise<Pa
       throw new GatewayError(400, "invalid_encoding", "the request body is not valid UTF-8");
     }
   }
-  const depth = jsonDepth(raw);
-  if (depth > limits.maxDepth) {
+  const shape = scanJson(raw);
+  if (shape.depth > limits.maxDepth) {
     throw new GatewayError(
       400,
       "too_deeply_nested",
@@ -74,6 +75,16 @@ export async function readJsonBody(req: Request, limits: BodyLimits): Promise<Pa
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw new GatewayError(400, "malformed_json", "the request body must be a JSON object");
+  }
+  if (countKeys(json) !== shape.keys) {
+    // Fewer parsed keys than keys in the text: some object repeats a key (see json_scan.ts).
+    const param = duplicateKeyPath(text) ?? "$";
+    throw new GatewayError(
+      400,
+      "malformed_json",
+      `the request body repeats the key ${param}; send each key once (providers disagree on which duplicate wins)`,
+      { param },
+    );
   }
   return { json: json as Record<string, unknown>, raw };
 }
@@ -190,29 +201,5 @@ function bodyTimeout(limits: BodyLimits): GatewayError {
 
 /** Maximum nesting depth of JSON text (strings skipped), in one linear pass. */
 export function jsonDepth(bytes: Uint8Array): number {
-  let depth = 0;
-  let max = 0;
-  const n = bytes.length;
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i];
-    if (b === 0x22) {
-      // Skip the string with the native indexOf (prompts are mostly string bytes): its end is the
-      // next quote preceded by an even run of backslashes.
-      let from = i + 1;
-      while (true) {
-        const q = bytes.indexOf(0x22, from);
-        if (q < 0) return max; // unterminated: the rest is string
-        let k = q - 1;
-        while (k > i && bytes[k] === 0x5c) k--;
-        if ((q - 1 - k) % 2 === 0) {
-          i = q;
-          break;
-        }
-        from = q + 1;
-      }
-    } else if (b === 0x7b || b === 0x5b) {
-      if (++depth > max) max = depth;
-    } else if (b === 0x7d || b === 0x5d) depth--;
-  }
-  return max;
+  return scanJson(bytes).depth;
 }

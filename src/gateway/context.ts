@@ -9,6 +9,7 @@ import type { Logger } from "../observability/log.ts";
 import type { GatewayMetrics } from "../observability/metrics.ts";
 import type { ConcurrencyGate } from "./limits.ts";
 import type { RuntimeSnapshot } from "./snapshot.ts";
+import type { PdfExtractor } from "./apis/pdf_text.ts";
 
 /** Request counters reported in `/health` and managed status reports. */
 export interface RequestStats {
@@ -26,6 +27,8 @@ export interface GatewayContext {
   readonly audit: AuditSink;
   readonly gate: ConcurrencyGate;
   readonly stats: RequestStats;
+  /** Extracts PDF text for input policies (absent: PDFs are unreadable, see `coverage.opaque_files`). */
+  readonly pdf?: PdfExtractor;
   /** Called once when a request that used `snapshot` has fully ended (body included). */
   onRequestDone(snapshot: RuntimeSnapshot): void;
 }

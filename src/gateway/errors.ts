@@ -1,10 +1,10 @@
 /**
- * Gateway errors (SPEC 2.1): one typed class, stable codes, one JSON shape.
+ * Gateway errors (README "Errors"): one typed class, stable codes, one JSON shape.
  *
  * @module
  */
 
-/** Error `type` values of SPEC 2.1. */
+/** Error `type` values. */
 export type ErrorType =
   | "invalid_request"
   | "authentication_error"
@@ -12,6 +12,7 @@ export type ErrorType =
   | "validation_error"
   | "rate_limit"
   | "upstream_error"
+  | "internal_error"
   | "unavailable";
 
 /** Every stable error code the gateway answers with. */
@@ -19,6 +20,7 @@ export type ErrorCode =
   | "malformed_json"
   | "missing_field"
   | "invalid_field"
+  | "unsupported_content"
   | "unsupported_media_type"
   | "invalid_encoding"
   | "too_deeply_nested"
@@ -37,6 +39,7 @@ export type ErrorCode =
   | "budget_exceeded"
   | "upstream_failed"
   | "upstream_timeout"
+  | "internal_error"
   | "not_ready"
   | "overloaded"
   | "shutting_down";
@@ -53,6 +56,7 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
   415: "invalid_request",
   422: "validation_error",
   429: "rate_limit",
+  500: "internal_error",
   502: "upstream_error",
   504: "upstream_error",
   503: "unavailable",
@@ -66,12 +70,19 @@ export class GatewayError extends Error {
   readonly policy?: string;
   readonly retryAfterSeconds?: number;
   readonly headers?: Record<string, string>;
+  /** The JSON path of the request field the error is about (`messages[2].content[0]`), when there is one. */
+  readonly param?: string;
 
   constructor(
     status: number,
     code: ErrorCode,
     message: string,
-    extra: { policy?: string; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
+    extra: {
+      policy?: string;
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+      param?: string;
+    } = {},
   ) {
     super(message);
     this.name = "GatewayError";
@@ -81,12 +92,14 @@ export class GatewayError extends Error {
     this.policy = extra.policy;
     this.retryAfterSeconds = extra.retryAfterSeconds;
     this.headers = extra.headers;
+    this.param = extra.param;
   }
 
-  /** The SPEC 2.1 body. */
+  /** The error body `{error: {type, code, message, policy?, param?, request_id}}`. */
   toBody(requestId: string): { error: Record<string, unknown> } {
     const error: Record<string, unknown> = { type: this.type, code: this.code, message: this.message };
     if (this.policy) error.policy = this.policy;
+    if (this.param !== undefined) error.param = this.param;
     error.request_id = requestId;
     return { error };
   }

@@ -4,14 +4,24 @@
  *   parse → authenticate → limits → input policies → route → upstream call
  *   → output policies (streaming included) → audit → respond
  *
- * Every failure is a {@link GatewayError}; every request ends in exactly one
- * decision event.
+ * What each API's bodies contain is its module's business (apis/); the pipeline drives the steps.
+ * Every failure is a {@link GatewayError}; every request ends in exactly one decision event, and
+ * the {@link Exchange} of a request owns what it must release (its concurrency slot, its token
+ * reservation) and releases it once.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import type { DecisionEvent } from "../audit/event.ts";
-import type { ChainOutcome, PolicyRequest, PolicyResult, RequestIdentity, Verdict } from "../policy/types.ts";
+import type { CoverageManifest, DecisionEvent } from "../audit/event.ts";
+import type {
+  ChainOutcome,
+  ContentSource,
+  PolicyRequest,
+  PolicyResult,
+  RequestIdentity,
+  TextSegment,
+  Verdict,
+} from "../policy/types.ts";
 import { isConstrained, targetCompliant } from "../policy/routing.ts";
 import { RoutingError } from "../providers/mod.ts";
 import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/types.ts";
@@ -19,21 +29,23 @@ import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
 import {
-  applyInput,
-  applySegments,
-  CODECS,
-  inputSegments,
-  inputTextSegments,
-  type Json,
-  mapToolArguments,
+  applySlots,
+  CLIENT_APIS,
+  type ClientApi,
+  type Content,
+  countSources,
+  readAnswer,
+  readRequest,
   type Usage,
-} from "./codecs.ts";
-import { restorePlaceholders } from "../policy/engine.ts";
+} from "./apis/mod.ts";
+import type { Obj } from "./apis/walk.ts";
 import { GatewayError } from "./errors.ts";
 import { authenticateClient, type ClientKey, type RuntimeSnapshot } from "./snapshot.ts";
-import { guardSse, passThrough, plainBody, readPlainBody, type StreamResult } from "./stream.ts";
+import { type PassResult, passThrough, plainBody, readPlainBody } from "./stream.ts";
+import { guardSse, type StreamResult } from "./sse_guard.ts";
 import type { TokenReservation } from "./limits.ts";
 import type { GatewayContext } from "./context.ts";
+import { formatPath } from "./json_scan.ts";
 
 /** Headers passed from the client to providers (never credentials). */
 const FORWARDED_HEADERS = ["traceparent", "tracestate", "anthropic-version", "anthropic-beta"];
@@ -46,7 +58,10 @@ export function requestIdOf(req: Request): string {
   return given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
 }
 
-/** Per-request state gathered along the pipeline; becomes the decision event. */
+/**
+ * Per-request state gathered along the pipeline; becomes the decision event. It owns the request's
+ * concurrency slot and token reservation, and {@link finish} releases them exactly once.
+ */
 class Exchange {
   readonly started = performance.now();
   verdict: Verdict = "allow";
@@ -64,11 +79,36 @@ class Exchange {
   contentText: string | null = null;
   contentLength: number | null = null;
   content: string | undefined;
+  readonly scanned: Partial<Record<ContentSource, number>> = {};
+  media = 0;
+  refused: string | null = null;
+  dropped = 0;
+  #release: (() => void) | undefined;
+  #reservation: TokenReservation | undefined;
+  #finished = false;
 
-  constructor(readonly api: ApiKind, readonly requestId: string, readonly snapshot: RuntimeSnapshot) {}
+  constructor(
+    readonly ctx: GatewayContext,
+    readonly api: ApiKind,
+    readonly requestId: string,
+    readonly snapshot: RuntimeSnapshot,
+  ) {}
+
+  /** Takes ownership of a concurrency slot. */
+  holdSlot(release: () => void): void {
+    this.#release = release;
+  }
+
+  /** Takes ownership of a token reservation. */
+  holdTokens(reservation: TokenReservation | undefined): void {
+    this.#reservation = reservation;
+  }
 
   record(outcome: ChainOutcome): void {
     this.results.push(...outcome.results);
+    for (const r of outcome.results) {
+      this.ctx.metrics.policyEvaluations.inc({ policy: r.policy, verdict: r.verdict });
+    }
     if (outcome.verdict === "block") {
       this.verdict = "block";
       this.reasonCode = outcome.reasonCode;
@@ -79,22 +119,75 @@ class Exchange {
     }
   }
 
+  /** Counts scanned segments per source into the coverage manifest. */
+  count(scanned: Partial<Record<ContentSource, number>>): void {
+    for (const k in scanned) {
+      const source = k as ContentSource;
+      this.scanned[source] = (this.scanned[source] ?? 0) + scanned[source]!;
+    }
+  }
+
   fail(err: GatewayError): void {
     this.status = err.status;
     this.errorCode = err.code;
+    if (err.code === "unsupported_content") this.refused = err.param ?? null;
     if (err.status < 500 && err.status !== 409) {
       this.verdict = "block";
       this.reasonCode ??= err.code;
     }
   }
 
+  /** Ends the request: frees its slot, settles tokens, records metrics and the decision event. Once. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const { ctx, snapshot } = this;
+    this.#release?.();
+    const total = (this.usage.input ?? 0) + (this.usage.output ?? 0);
+    snapshot.limits.settleTokens(
+      this.#reservation,
+      this.usage.input === undefined && this.usage.output === undefined ? undefined : total,
+    );
+    const model = this.target?.model ?? this.model ?? "unknown";
+    const boundedModel = this.target ? model : "unknown";
+    ctx.metrics.requests.inc({
+      route: this.api,
+      target: this.target?.id ?? "none",
+      model: boundedModel,
+      status: String(this.status),
+    });
+    const now = performance.now();
+    ctx.metrics.requestDuration.observe({ route: this.api }, (now - this.started) / 1000);
+    if (this.usage.input) {
+      ctx.metrics.tokens.inc({ direction: "input", model: boundedModel }, this.usage.input);
+    }
+    if (this.usage.output) {
+      ctx.metrics.tokens.inc({ direction: "output", model: boundedModel }, this.usage.output);
+    }
+    ctx.stats.total++;
+    if (this.verdict === "block") ctx.stats.blocked++;
+    else if (this.verdict === "redact") ctx.stats.redacted++;
+    if (this.status >= 500 || (this.errorCode && this.status < 400)) ctx.stats.errors++;
+    if (snapshot.chain.audit.logAllAccess || this.verdict !== "allow") ctx.audit.write(this.event(now));
+    ctx.onRequestDone(snapshot);
+  }
+
+  /** Ends the request with `response` (its status recorded). */
+  answer(response: Response): Response {
+    this.status = response.status;
+    this.finish();
+    return response;
+  }
+
   /** The decision event; `now` is the `performance.now()` the request ended at. */
-  event(ctx: GatewayContext, now: number): DecisionEvent {
+  event(now: number): DecisionEvent {
+    const coverage: CoverageManifest = { scanned: this.scanned, media: this.media, refused: this.refused };
+    if (this.dropped > 0) coverage.dropped = this.dropped;
     return {
       id: crypto.randomUUID(),
       timestamp: new Date().toISOString(),
       request_id: this.requestId,
-      gateway_id: ctx.gatewayId ?? null,
+      gateway_id: this.ctx.gatewayId ?? null,
       config_version: this.snapshot.version,
       route: this.api,
       verdict: this.verdict,
@@ -116,6 +209,7 @@ class Exchange {
         ? null
         : `sha256:${createHash("sha256").update(this.contentText).digest("hex")}`,
       content_length: this.contentLength,
+      coverage,
       ...(this.content !== undefined ? { content: this.content } : {}),
     };
   }
@@ -125,28 +219,31 @@ class Exchange {
 export async function handleApiRequest(
   ctx: GatewayContext,
   snapshot: RuntimeSnapshot,
-  api: ApiKind,
+  apiKind: ApiKind,
   req: Request,
   remoteIp: string,
   requestId: string,
   clientGone: AbortSignal,
 ): Promise<Response> {
-  const x = new Exchange(api, requestId, snapshot);
-  let release: (() => void) | undefined;
-  let reservation: TokenReservation | undefined;
-  // True once finish() is called, or owed by a body stream: the catch must not finish the request twice.
-  let settled = false;
+  const x = new Exchange(ctx, apiKind, requestId, snapshot);
+  // True once the response owes the decision event to a body stream: the catch must not finish it.
+  let streaming = false;
   try {
-    // 1. parse
+    // 1. parse: the body, then every field of it along the API's field map
     const limits = snapshot.sizeLimits;
     const { json, raw } = await readJsonBody(req, {
       maxBytes: limits.max_body_bytes,
       maxDepth: limits.max_json_depth,
       timeoutMs: snapshot.config.timeouts.request_body_ms,
     });
-    const codec = CODECS[api];
-    codec.validate(json);
-    x.model = json.model as string;
+    const api = CLIENT_APIS[apiKind];
+    const chain = snapshot.chain;
+    const content = readRequest(api, json, snapshot.coverage, chain.readsInputText);
+    x.model = typeof json.model === "string" ? json.model : null;
+    x.media = content.media;
+    if (chain.readsOutputText) refuseUngovernedOutput(api, json);
+    if (content.pending.length > 0) await readPendingFiles(ctx, content, snapshot.coverage.opaqueFiles);
+    x.media = content.media;
 
     // 2. authenticate
     x.identity = identify(req.headers, snapshot.clientKeys);
@@ -156,55 +253,49 @@ export async function handleApiRequest(
     if (limited) await limited;
 
     // 4. input policies
-    const chain = snapshot.chain;
-    const content = codec.input(json);
     const policyRequest: PolicyRequest = {
       phase: "input",
-      api,
-      model: x.model,
-      // Text, then the strings of replayed tool-call arguments (so redaction and blocks cover them too).
-      segments: inputSegments(content),
+      api: apiKind,
+      model: x.model ?? "",
+      segments: content.segments,
       tools: content.tools,
       toolCalls: content.toolCalls,
       identity: x.identity,
       headers: req.headers,
     };
+    x.count(countSources(content.segments));
     const state = chain.newState();
     const input = chain.runInput(policyRequest, state);
     x.record(input);
-    countPolicies(ctx, input);
-    const contentChars = describeContent(
-      x,
-      chain.audit,
-      content.segments,
-      inputTextSegments(content, input.segments),
-    );
+    const contentChars = describeContent(x, chain.audit, content.segments, input.segments);
     if (input.verdict === "block") throw blockedInput(input);
-    const body: Json = input.changed ? applyInput(json, content, input.segments) : json;
+    const body: Obj = input.changed
+      ? applySlots(json, content.slots, content.segments, input.segments)
+      : json;
 
     // 5. route
     const stream = json.stream === true;
-    const maxTokens = numberField(json, "max_tokens", "max_completion_tokens", "max_output_tokens");
     const reserved = snapshot.limits.reserveTokens(
       req.headers,
-      maxTokens,
+      maxTokens(api, json),
       Math.ceil(contentChars / 4) + 256,
     );
-    reservation = reserved instanceof Promise ? await reserved : reserved;
+    x.holdTokens(reserved instanceof Promise ? await reserved : reserved);
     const routing = input.routing;
     const constrained = isConstrained(routing);
     const plan = snapshot.providers.router.plan(
-      api,
-      x.model,
+      apiKind,
+      x.model ?? "",
       constrained ? (t) => targetCompliant(t.dataPolicy, routing) : undefined,
     );
-    if (plan.length === 0) throw noTarget(snapshot, api, constrained);
+    if (plan.length === 0) throw noTarget(snapshot, apiKind, constrained);
 
-    // 6. upstream call (bounded concurrency)
+    // 6. upstream call (bounded concurrency). The client's bytes go only when the policies read exactly
+    // them: the body parsed without duplicate keys and nothing was rewritten.
     const slot = ctx.gate.acquire();
-    release = typeof slot === "function" ? slot : await slot;
+    x.holdSlot(typeof slot === "function" ? slot : await slot);
     const dispatched = await snapshot.providers.router.dispatch({
-      api,
+      api: apiKind,
       body,
       raw: input.changed ? undefined : raw,
       stream,
@@ -227,13 +318,7 @@ export async function handleApiRequest(
       x.status = upstream.status;
       x.errorCode = "upstream_client_error";
       const text = scrubSecrets(await upstream.text());
-      return finishPlain(
-        ctx,
-        x,
-        new Response(text, { status: upstream.status, headers }),
-        release,
-        reservation,
-      );
+      return x.answer(new Response(text, { status: upstream.status, headers }));
     }
 
     // 7. output policies, 8. audit, 9. respond
@@ -246,25 +331,25 @@ export async function handleApiRequest(
       const plain = buffered
         ? plainBody(buffered, limits.max_response_bytes)
         : await readPlainBody(upstream.body!, limits.max_response_bytes);
-      settled = true;
       if ("bytes" in plain) {
         x.usage = plain.usage;
-        finish(ctx, x, release, reservation);
-        return new Response(plain.bytes as Uint8Array<ArrayBuffer>, { status: upstream.status, headers });
+        return x.answer(
+          new Response(plain.bytes as Uint8Array<ArrayBuffer>, { status: upstream.status, headers }),
+        );
       }
       x.errorCode = "upstream_failed";
       ctx.logger.warn("response stream ended early", { request_id: requestId, reason: plain.error });
-      finish(ctx, x, release, reservation);
-      return new Response(plain.overflow, { status: upstream.status, headers });
+      return x.answer(new Response(plain.overflow, { status: upstream.status, headers }));
     }
     if (isSse) {
       // SSE: forwarded chunk by chunk; parsed only when an output policy (or restore) must see it.
-      settled = true;
-      const done = (result: StreamResult) => {
+      streaming = true;
+      const done = (result: StreamResult | PassResult) => {
         x.usage = result.usage;
-        for (const o of result.outcomes) {
-          x.record(o);
-          countPolicies(ctx, o);
+        for (const o of result.outcomes) x.record(o);
+        if ("scanned" in result) {
+          x.count(result.scanned);
+          x.dropped += result.dropped;
         }
         if (result.blocked) {
           x.errorCode = "output_blocked";
@@ -272,11 +357,11 @@ export async function handleApiRequest(
           x.errorCode = "upstream_failed";
           ctx.logger.warn("response stream ended early", { request_id: requestId, reason: result.error });
         }
-        finish(ctx, x, release, reservation);
+        x.finish();
       };
-      const guarded = outputPolicies
+      const guarded = outputPolicies && api.stream
         ? guardSse(upstream.body!, {
-          api,
+          dialect: api.stream,
           chain,
           request: { ...policyRequest, phase: "output", segments: [], tools: [], toolCalls: [] },
           state,
@@ -288,105 +373,107 @@ export async function handleApiRequest(
       return new Response(guarded, { status: upstream.status, headers });
     }
 
-    const { json: responseJson, bytes: responseBytes } = await readUpstreamJson(
+    const { json: answerJson, bytes: answerBytes } = await readUpstreamJson(
       upstream,
       buffered,
       limits.max_response_bytes,
     );
-    x.usage = codec.usage(responseJson);
-    const out = codec.output(responseJson);
+    x.usage = api.usage(answerJson);
+    const out = readAnswer(api, answerJson, snapshot.coverage);
+    x.count(countSources(out.segments));
     const output = chain.runOutput({
       ...policyRequest,
       phase: "output",
-      model: typeof responseJson.model === "string" ? responseJson.model : policyRequest.model,
+      model: typeof answerJson.model === "string" ? answerJson.model : policyRequest.model,
       segments: out.segments,
       tools: [],
       toolCalls: out.toolCalls,
     }, state);
     x.record(output);
-    countPolicies(ctx, output);
     if (output.verdict === "block") {
       throw new GatewayError(409, "output_blocked", output.message ?? "the response was blocked by policy", {
         policy: output.policy,
       });
     }
-    let rewritten = output.changed ? applySegments(responseJson, output.segments, out.segments) : undefined;
-    if (state.restore.size > 0) {
-      // redaction.restore: tool-call arguments get the caller's values back too, not only the text.
-      rewritten = mapToolArguments(api, rewritten ?? responseJson, (t, json) =>
-        restorePlaceholders(t, state, json)) ??
-        rewritten;
-    }
     // Unchanged (and typed): the provider's own bytes, the same JSON, without re-serializing it.
-    const finalBody: BodyInit = rewritten
-      ? JSON.stringify(rewritten)
+    const finalBody: BodyInit = output.changed
+      ? JSON.stringify(applySlots(answerJson, out.slots, out.segments, output.segments))
       : headers.some(([name]) => name === "content-type")
-      ? responseBytes as Uint8Array<ArrayBuffer>
-      : JSON.stringify(responseJson);
+      ? answerBytes as Uint8Array<ArrayBuffer>
+      : JSON.stringify(answerJson);
     headers[DECISION][1] = x.verdict;
-    return finishPlain(
-      ctx,
-      x,
-      new Response(finalBody, { status: upstream.status, headers }),
-      release,
-      reservation,
-    );
+    return x.answer(new Response(finalBody, { status: upstream.status, headers }));
   } catch (err) {
     const gatewayError = toGatewayError(err, ctx);
     x.fail(gatewayError);
-    if (!settled) finish(ctx, x, release, reservation);
+    if (!streaming) x.finish();
     return gatewayError.toResponse(requestId, baseHeaders(snapshot, x.verdict));
   }
 }
 
-function finishPlain(
-  ctx: GatewayContext,
-  x: Exchange,
-  response: Response,
-  release: (() => void) | undefined,
-  reservation: TokenReservation | undefined,
-): Response {
-  x.status = response.status;
-  finish(ctx, x, release, reservation);
-  return response;
+/** The first of the API's max-token fields the body sets. */
+function maxTokens(api: ClientApi, json: Obj): number | undefined {
+  for (const f of api.maxTokensFields) if (typeof json[f] === "number") return json[f] as number;
+  return undefined;
 }
 
-/** Ends a request: frees its slot, settles tokens, records metrics and the decision event. */
-function finish(
-  ctx: GatewayContext,
-  x: Exchange,
-  release: (() => void) | undefined,
-  reservation: TokenReservation | undefined,
-): void {
-  release?.();
-  const total = (x.usage.input ?? 0) + (x.usage.output ?? 0);
-  x.snapshot.limits.settleTokens(
-    reservation,
-    x.usage.input === undefined && x.usage.output === undefined ? undefined : total,
+/**
+ * Output no text policy can read (per-token log probabilities repeat the text unredacted; spoken
+ * audio cannot be redacted) is refused while an output policy reads text.
+ */
+function refuseUngovernedOutput(api: ClientApi, json: Obj): void {
+  const field = api.ungovernedOutput(json);
+  if (field === undefined) return;
+  throw new GatewayError(
+    400,
+    "unsupported_content",
+    `${field}: an output policy reads this answer's text, and this option asks for output it cannot read ` +
+      "(log probabilities repeat the text unredacted, audio cannot be redacted); remove it",
+    { param: field },
   );
-  const model = x.target?.model ?? x.model ?? "unknown";
-  const boundedModel = x.target ? model : "unknown";
-  ctx.metrics.requests.inc({
-    route: x.api,
-    target: x.target?.id ?? "none",
-    model: boundedModel,
-    status: String(x.status),
-  });
-  const now = performance.now();
-  ctx.metrics.requestDuration.observe({ route: x.api }, (now - x.started) / 1000);
-  if (x.usage.input) ctx.metrics.tokens.inc({ direction: "input", model: boundedModel }, x.usage.input);
-  if (x.usage.output) ctx.metrics.tokens.inc({ direction: "output", model: boundedModel }, x.usage.output);
-  ctx.stats.total++;
-  if (x.verdict === "block") ctx.stats.blocked++;
-  else if (x.verdict === "redact") ctx.stats.redacted++;
-  if (x.status >= 500 || (x.errorCode && x.status < 400)) ctx.stats.errors++;
-  if (x.snapshot.chain.audit.logAllAccess || x.verdict !== "allow") ctx.audit.write(x.event(ctx, now));
-  ctx.onRequestDone(x.snapshot);
 }
 
-function countPolicies(ctx: GatewayContext, outcome: ChainOutcome): void {
-  for (const r of outcome.results) {
-    ctx.metrics.policyEvaluations.inc({ policy: r.policy, verdict: r.verdict });
+/**
+ * Extracts the text of the request's PDFs (off the serving thread) into `files` segments. A PDF that
+ * cannot be read is an opaque file. PDF text cannot be rewritten: a policy that would redact it blocks.
+ */
+async function readPendingFiles(
+  ctx: GatewayContext,
+  content: Content,
+  opaque: "reject" | "allow",
+): Promise<void> {
+  for (const file of content.pending) {
+    const text = ctx.pdf ? await ctx.pdf.extract(file.data) : undefined;
+    const param = formatPath(file.path);
+    if (text === undefined) {
+      if (opaque === "reject") {
+        throw new GatewayError(
+          400,
+          "unsupported_content",
+          `${param}: kt could not read this PDF (broken, encrypted, too long or too slow), so no policy could; ` +
+            "send its text instead (coverage.opaque_files is reject)",
+          { param },
+        );
+      }
+      content.media++;
+      continue;
+    }
+    if (text.trim() === "") continue;
+    const first = content.segments.length;
+    content.segments.push({ key: file.path.join("."), role: file.role, text, source: "files" });
+    content.slots.push({
+      path: file.path,
+      first,
+      count: 1,
+      build: () => {
+        throw new GatewayError(
+          409,
+          "input_blocked",
+          `a policy would redact text inside the PDF at ${param}; kt cannot rewrite PDFs, so the request is blocked`,
+          { param },
+        );
+      },
+    });
   }
 }
 
@@ -394,8 +481,8 @@ function countPolicies(ctx: GatewayContext, outcome: ChainOutcome): void {
 function describeContent(
   x: Exchange,
   audit: { includeContent: "none" | "redacted" },
-  original: readonly { text: string }[],
-  redacted: readonly { text: string }[],
+  original: readonly TextSegment[],
+  redacted: readonly TextSegment[],
 ): number {
   // One update over the joined text (the same digest as one update per segment, fewer native calls),
   // and only when the event is written (`log_all_access: false` skips it for allowed requests).
@@ -507,7 +594,7 @@ async function readUpstreamJson(
   res: Response,
   buffered: Uint8Array | undefined,
   maxBytes: number,
-): Promise<{ json: Json; bytes: Uint8Array }> {
+): Promise<{ json: Obj; bytes: Uint8Array }> {
   if (!buffered) {
     const declared = Number(res.headers.get("content-length") ?? "0");
     if (declared > maxBytes) {
@@ -540,11 +627,6 @@ async function readUpstreamJson(
   );
 }
 
-function numberField(json: Json, ...names: string[]): number | undefined {
-  for (const n of names) if (typeof json[n] === "number") return json[n] as number;
-  return undefined;
-}
-
 function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
   if (err instanceof GatewayError) return err;
   if (err instanceof RoutingError) {
@@ -562,6 +644,7 @@ function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
       `target ${err.targetId}: ${err.kind === "timeout" ? "timed out" : "could not be reached"}`,
     );
   }
+  // A fault inside kt, never blamed on the provider.
   ctx.logger.error("unexpected error in request pipeline", { error: scrubSecrets(String(err)) });
-  return new GatewayError(502, "upstream_failed", "the gateway could not complete the request; see its logs");
+  return new GatewayError(500, "internal_error", "the gateway failed to handle the request; see its logs");
 }

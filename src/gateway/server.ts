@@ -12,6 +12,7 @@ import type { ApiKind, SecretResolver } from "../providers/types.ts";
 import { Logger, registerSecret } from "../observability/log.ts";
 import { GatewayMetrics } from "../observability/metrics.ts";
 import type { GatewayContext, RequestStats } from "./context.ts";
+import { PdfExtractor } from "./apis/pdf_text.ts";
 import { GatewayError } from "./errors.ts";
 import { ConcurrencyGate, type CounterStore, MemoryCounterStore } from "./limits.ts";
 import { handleApiRequest, requestIdOf } from "./pipeline.ts";
@@ -75,6 +76,8 @@ export class Gateway {
   readonly startedAt = Date.now();
   readonly #options: GatewayOptions;
   readonly #ctx: GatewayContext;
+  /** PDF text extraction (its worker starts with the first PDF). */
+  readonly #pdf = new PdfExtractor();
   readonly #routerState = createRouterState();
   readonly #counters: CounterStore;
   /** The shared store of `rate_limit_store`, reused across reloads with the same URL and prefix. */
@@ -105,6 +108,7 @@ export class Gateway {
       },
       gate,
       stats: this.stats,
+      pdf: this.#pdf,
       onRequestDone: (s) => this.#release(s),
     };
     registerSecret(options.override?.apiKey);
@@ -434,6 +438,7 @@ export class Gateway {
       }
     }
     await this.#audit.close();
+    this.#pdf.close();
     this.#redis?.close();
     this.#snapshot?.providers.close();
     for (const s of this.#retired) s.providers.close();

@@ -7,6 +7,7 @@
  * @module
  */
 import { GatewayError } from "./errors.ts";
+import type { CoverageSettings } from "./apis/walk.ts";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { LoadedConfig } from "../config/load.ts";
 import type { KtConfig } from "../config/schema.ts";
@@ -46,6 +47,8 @@ export interface RuntimeSnapshot {
   readonly limits: RateLimiter;
   readonly sizeLimits: typeof DEFAULT_SIZE_LIMITS;
   readonly clientKeys: readonly ClientKey[] | undefined;
+  /** The config's `coverage` section. */
+  readonly coverage: Readonly<CoverageSettings>;
   /** `/keeptrusts/config` body, rendered once (no resolved secrets). */
   readonly publicConfigJson: string;
   /** `/v1/models` body, rendered once. */
@@ -97,6 +100,12 @@ export function compileSnapshot(loaded: LoadedConfig, options: SnapshotOptions):
     limits: new RateLimiter(options.counters, settings),
     sizeLimits: { ...DEFAULT_SIZE_LIMITS, ...config.size_limits },
     clientKeys: compileClientKeys(config, resolveSecret),
+    coverage: Object.freeze({
+      unknown: config.coverage.unknown,
+      media: config.coverage.media,
+      opaqueFiles: config.coverage.opaque_files,
+      tokenIds: config.coverage.token_ids,
+    }),
     publicConfigJson: JSON.stringify(publicConfig, null, 2),
     modelsJson: JSON.stringify({
       object: "list",

@@ -98,6 +98,8 @@ class Chain implements CompiledChain {
   readonly kinds: readonly string[];
   readonly enabled: boolean;
   readonly hasOutput: boolean;
+  readonly readsOutputText: boolean;
+  readonly readsInputText: boolean;
   readonly checksToolCalls: boolean;
   readonly audit: { logAllAccess: boolean; includeContent: "none" | "redacted" };
   readonly #input: readonly CompiledPolicy[];
@@ -121,6 +123,8 @@ class Chain implements CompiledChain {
     this.hasOutput = this.#output.some((p) => p.inspectsOutput) ||
       this.#input.some((p) => p.kind === "pii-detector");
     this.checksToolCalls = this.#output.some((p) => p.checksToolCalls);
+    this.readsOutputText = this.#streamText.some((p) => p.inspectsOutput);
+    this.readsInputText = this.#input.some((p) => p.textOnly);
     const audit = this.kinds.includes("audit-logger")
       ? auditLoggerSchema.parse(blocks["audit-logger"] ?? {})
       : { log_all_access: true, include_content: "none" as const };

@@ -179,6 +179,13 @@ export interface CompiledChain {
   readonly enabled: boolean;
   /** True when some policy in the chain has an output phase (the gateway may skip response parsing otherwise). */
   readonly hasOutput: boolean;
+  /**
+   * True when an output policy reads text: the gateway then shows it every model-produced text (content,
+   * refusal, reasoning, tool-call arguments), holding streamed tool calls until each is complete.
+   */
+  readonly readsOutputText: boolean;
+  /** True when an input policy reads text (content kt cannot read, such as token ids, is then refused). */
+  readonly readsInputText: boolean;
   /** True when an output policy inspects tool calls (the gateway then holds streamed tool calls to the end). */
   readonly checksToolCalls: boolean;
   /** audit-logger settings (defaults when the kind is not in the chain). */

@@ -34,6 +34,7 @@ function event(i: number): DecisionEvent {
     team_id: null,
     content_sha256: null,
     content_length: 0,
+    coverage: { scanned: { messages: 1 }, media: 0, refused: null },
   };
 }
 

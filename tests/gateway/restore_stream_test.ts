@@ -1,7 +1,8 @@
 /**
  * redaction.restore on streamed tool-call arguments, for every API kt streams (OpenAI chat, Anthropic
- * messages, the Responses API): placeholders split across argument deltas reach the caller restored, only a
- * possible placeholder prefix is ever held back, and the SSE stays valid (checked raw and with the SDKs).
+ * messages, the Responses API): output policies read tool-call arguments, so a call is held until it is
+ * complete; placeholders split across argument deltas then reach the caller restored, and the SSE stays
+ * valid (checked raw and with the SDKs).
  */
 import assert from "node:assert/strict";
 import OpenAI from "openai";
@@ -16,32 +17,24 @@ const restoreChain = (extra: Record<string, unknown> = {}, chain: string[] = [])
 /** The user's message: becomes `mail [EMAIL_1] and [EMAIL_2] now` for the provider. */
 const USER = "mail bob@corp.example and alice@corp.example now";
 
-/**
- * A provider on 127.0.0.1 that answers any POST with `frames` as an SSE body. With `gated`, only the first
- * frame goes out at once; each {@link Scripted.step} lets one more go, so a test can see what the client
- * received before the provider sent anything further.
- */
+/** A provider on 127.0.0.1 that answers any POST with `frames` as an SSE body, one frame per chunk. */
 interface Scripted {
   baseUrl: string;
   // deno-lint-ignore no-explicit-any
   bodies: any[];
-  step(): void;
   close(): Promise<void>;
 }
 
-function scripted(frames: string[], gated = false): Scripted {
+function scripted(frames: string[]): Scripted {
   const enc = new TextEncoder();
   // deno-lint-ignore no-explicit-any
   const bodies: any[] = [];
-  let allowed = gated ? 1 : Infinity;
-  let wake: (() => void) | undefined;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     bodies.push(await req.json());
     let i = 0;
     return new Response(
       new ReadableStream<Uint8Array>({
-        async pull(c) {
-          while (i >= allowed && i < frames.length) await new Promise<void>((r) => wake = r);
+        pull(c) {
           if (i >= frames.length) return c.close();
           c.enqueue(enc.encode(frames[i++]));
         },
@@ -52,15 +45,7 @@ function scripted(frames: string[], gated = false): Scripted {
   return {
     baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
     bodies,
-    step() {
-      allowed++;
-      wake?.();
-    },
-    async close() {
-      allowed = Infinity;
-      wake?.();
-      await server.shutdown();
-    },
+    close: () => server.shutdown(),
   };
 }
 
@@ -92,49 +77,6 @@ function parseSse(text: string): Ev[] {
     out.push({ event, data: d, json: d === "[DONE]" ? undefined : JSON.parse(d) });
   }
   return out;
-}
-
-/** Reads a streamed response event by event. */
-function sseReader(res: Response) {
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = "";
-  const all: Ev[] = [];
-  return {
-    all,
-    /** Reads until `pred` holds for a received event; fails after `ms`. Returns the events read. */
-    async until(pred: (e: Ev) => boolean, what: string, ms = 3000): Promise<Ev[]> {
-      const got: Ev[] = [];
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-      });
-      try {
-        while (true) {
-          const cut = buf.lastIndexOf("\n\n");
-          if (cut >= 0) {
-            const evs = parseSse(buf.slice(0, cut + 2));
-            buf = buf.slice(cut + 2);
-            got.push(...evs);
-            all.push(...evs);
-            if (evs.some(pred)) return got;
-          }
-          const r = await Promise.race([reader.read(), timeout]);
-          if (r.done) throw new Error(`stream ended before ${what}`);
-          buf += dec.decode(r.value, { stream: true });
-        }
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async rest(): Promise<Ev[]> {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) buf += dec.decode(r.value);
-      const evs = parseSse(buf);
-      all.push(...evs);
-      return evs;
-    },
-    cancel: () => reader.cancel(),
-  };
 }
 
 const openaiTarget = (baseUrl: string) => ({
@@ -173,7 +115,7 @@ function chatArgs(evs: Ev[], t = 0): string {
   return s;
 }
 
-Deno.test("restore stream: chat tool-call argument deltas — a split placeholder is restored, nothing else is held", async () => {
+Deno.test("restore stream: chat tool-call argument deltas — split placeholders restored once the call is complete", async () => {
   const up = scripted([
     chunk({ role: "assistant", content: "" }),
     chunk(callStart(0, "send_email")),
@@ -183,39 +125,30 @@ Deno.test("restore stream: chat tool-call argument deltas — a split placeholde
     chunk(args(0, '2]"],"n":[1,2]}')),
     chunk({}, "tool_calls"),
     "data: [DONE]\n\n",
-  ], true);
+  ]);
   try {
     await using gw = await gatewayFor(openaiTarget(up.baseUrl));
     const res = await gw.post("/v1/chat/completions", chat(USER, { stream: true }));
     assert.equal(res.status, 200);
-    const r = sseReader(res);
-    const hasArgs = (want: string) => (e: Ev) => chatArgs([e]) === want;
-    const delta = async (want: string) => {
-      up.step();
-      const got = await r.until(hasArgs(want), `the delta ${JSON.stringify(want)}`);
-      assert.equal(chatArgs(got), want, "exactly this was released");
-    };
-    await r.until((e) => e.json?.choices?.[0]?.delta?.role === "assistant", "the role chunk");
-    up.step();
-    await r.until((e) => e.json?.choices?.[0]?.delta?.tool_calls?.[0]?.id === "call_0", "the call start");
-    // Each answer reaches the client before the provider sends the next delta: only "[EM" waits.
-    await delta('{"to":"');
-    await delta('bob@corp.example","cc":["alice@co');
-    await delta('rp.example","');
-    await delta('alice@corp.example"],"n":[1,2]}');
-    up.step();
-    up.step();
-    await r.rest();
-    assert.deepEqual(JSON.parse(chatArgs(r.all)), {
+    const evs = parseSse(await res.text());
+    // Output policies read tool-call arguments, so a call is held until it is complete and then goes
+    // out whole: the first argument delta carries all of it, restored, and the later ones are empty.
+    const argDeltas = evs.filter((e) => e.json?.choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments);
+    assert.equal(argDeltas.length, 1, "one delta carries the whole arguments");
+    assert.deepEqual(JSON.parse(chatArgs(evs)), {
       to: "bob@corp.example",
       cc: ["alice@corp.example", "alice@corp.example"],
       n: [1, 2],
     });
-    assert.equal(r.all.at(-1)!.data, "[DONE]");
-    assert.equal(r.all.at(-2)!.json.choices[0].finish_reason, "tool_calls");
+    const start = evs.findIndex((e) => e.json?.choices?.[0]?.delta?.tool_calls?.[0]?.id === "call_0");
+    assert.ok(start > 0 && start < evs.indexOf(argDeltas[0]) + 1, "the call start precedes its arguments");
+    assert.equal(evs.at(-1)!.data, "[DONE]");
+    assert.equal(evs.at(-2)!.json.choices[0].finish_reason, "tool_calls");
     assert.match(up.bodies[0].messages[0].content, /mail \[EMAIL_1\] and \[EMAIL_2\] now/);
     assert.equal(gw.audit.events.length, 1);
     assert.ok(!JSON.stringify(gw.audit.events).includes("corp.example"));
+    // Every string token of the arguments (keys included) went through the output policies.
+    assert.equal(gw.audit.events[0].coverage.scanned.output_tools, 6, "the argument strings were scanned");
   } finally {
     await up.close();
   }
@@ -390,7 +323,7 @@ function partialJson(evs: Ev[], index: number): string {
     .map((e) => e.json.delta.partial_json ?? "").join("");
 }
 
-Deno.test("restore stream: Anthropic input_json_delta — split placeholders restored delta by delta; SDK parses the input", async () => {
+Deno.test("restore stream: Anthropic input_json_delta — split placeholders restored once the block ends; SDK parses the input", async () => {
   const frames = [
     messageStart,
     named("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
@@ -407,7 +340,7 @@ Deno.test("restore stream: Anthropic input_json_delta — split placeholders res
     named("content_block_stop", { index: 1 }),
     ...messageEnd,
   ];
-  const up = scripted(frames, true);
+  const up = scripted(frames);
   try {
     await using gw = await gatewayFor(anthropicTarget(up.baseUrl));
     const res = await gw.post("/v1/messages", {
@@ -417,30 +350,18 @@ Deno.test("restore stream: Anthropic input_json_delta — split placeholders res
       messages: [{ role: "user", content: USER }],
     });
     assert.equal(res.status, 200);
-    const r = sseReader(res);
-    for (let i = 1; i <= 4; i++) up.step();
-    await r.until((e) => e.json?.type === "content_block_start" && e.json.index === 1, "the tool block");
-    const delta = async (want: string) => {
-      up.step();
-      const got = await r.until(
-        (e) => e.json?.type === "content_block_delta" && e.json.index === 1,
-        `the delta ${JSON.stringify(want)}`,
-      );
-      assert.equal(partialJson(got, 1), want);
-    };
-    await delta('{"to": "');
-    await delta('bob@corp.example", "cc": "alice@co');
-    await delta('rp.example", "bcc": "');
-    await delta('alice@corp.example"}');
-    for (let i = 0; i < 3; i++) up.step();
-    await r.rest();
-    assert.deepEqual(JSON.parse(partialJson(r.all, 1)), {
+    const evs = parseSse(await res.text());
+    // The tool block is held until content_block_stop, then goes out with its arguments restored
+    // (whole in the first delta).
+    assert.deepEqual(JSON.parse(partialJson(evs, 1)), {
       to: "bob@corp.example",
       cc: "alice@corp.example",
       bcc: "alice@corp.example",
     });
-    for (const e of r.all) assert.equal(e.event, e.json.type, "event names match the data");
-    assert.deepEqual(r.all.slice(-3).map((e) => e.event), [
+    const deltas = evs.filter((e) => e.json?.type === "content_block_delta" && e.json.index === 1);
+    assert.equal(deltas[0].json.delta.partial_json, partialJson(evs, 1));
+    for (const e of evs) assert.equal(e.event, e.json.type, "event names match the data");
+    assert.deepEqual(evs.slice(-3).map((e) => e.event), [
       "content_block_stop",
       "message_delta",
       "message_stop",
@@ -526,7 +447,7 @@ Deno.test("restore stream: chat client through an Anthropic target (translated s
 
 // --- Responses API -------------------------------------------------------------------------------
 
-Deno.test("restore stream: Responses function_call_arguments deltas, .done, output items and the final response", async () => {
+Deno.test("restore stream: Responses function_call_arguments held until done, then restored in deltas, .done, items and the final response", async () => {
   const item = {
     type: "function_call",
     id: "fc_1",
@@ -557,33 +478,21 @@ Deno.test("restore stream: Responses function_call_arguments deltas, .done, outp
         usage: { input_tokens: 4, output_tokens: 6, total_tokens: 10 },
       },
     }),
-  ], true);
+  ]);
   const want = '{"to":"bob@corp.example","cc":"alice@corp.example"}';
   try {
     await using gw = await gatewayFor(openaiTarget(up.baseUrl));
     const res = await gw.post("/v1/responses", { model: "m", input: USER, stream: true });
     assert.equal(res.status, 200);
-    const r = sseReader(res);
-    up.step();
-    await r.until((e) => e.event === "response.output_item.added", "the item");
-    const delta = async (want: string) => {
-      up.step();
-      const got = await r.until((e) => e.event === "response.function_call_arguments.delta", "a delta");
-      const deltas = got.filter((e) => e.event === "response.function_call_arguments.delta");
-      assert.equal(deltas.length, 1);
-      assert.equal(deltas[0].json.delta, want);
-    };
-    await delta('{"to":"bob@corp.example","cc":"');
-    await delta(""); // "[EMAIL_2" can still become the placeholder: the event goes on, its text waits
-    await delta('alice@corp.example"}');
-    for (let i = 0; i < 3; i++) up.step();
-    await r.rest();
-    const of = (type: string) => r.all.filter((e) => e.event === type).map((e) => e.json);
-    assert.equal(of("response.function_call_arguments.delta").map((j) => j.delta).join(""), want);
+    const all = parseSse(await res.text());
+    const of = (type: string) => all.filter((e) => e.event === type).map((e) => e.json);
+    // The call is held until it is complete; its first delta then carries the restored arguments.
+    assert.deepEqual(of("response.function_call_arguments.delta").map((j) => j.delta), [want, "", ""]);
     assert.equal(of("response.function_call_arguments.done")[0].arguments, want);
     assert.equal(of("response.output_item.done")[0].item.arguments, want);
     assert.equal(of("response.completed")[0].response.output[0].arguments, want);
-    for (const e of r.all) assert.equal(e.event, e.json.type);
+    for (const e of all) assert.equal(e.event, e.json.type);
+    assertSequence(all.map((e) => e.json.sequence_number), 0);
     assert.equal(gw.audit.events.at(-1)!.output_tokens, 6);
   } finally {
     await up.close();
@@ -627,7 +536,7 @@ Deno.test("restore stream: Responses events the guard adds keep sequence_number 
   const part = { type: "output_text", text: "", annotations: [] };
   const call = { type: "function_call", id: "fc_1", call_id: "call_1", name: "send_email", arguments: "" };
   const text = "Write to [EMAIL_1].";
-  // The provider cut the arguments off inside a placeholder: the held "[EMAIL_" goes out as an added delta.
+  // The provider cut the arguments off inside a placeholder: they are not JSON, so they are read as free text.
   const cutArgs = '{"to":"[EMAIL_';
   const frames = (first: number) => {
     let seq = first;
@@ -669,7 +578,7 @@ Deno.test("restore stream: Responses events the guard adds keep sequence_number 
         "Write to bob@corp.example.",
       );
       assert.equal(of("response.function_call_arguments.delta").map((j) => j.delta).join(""), cutArgs);
-      assert.equal(evs.length, frames(first).length + 2, "one text tail and one argument tail were added");
+      assert.equal(evs.length, frames(first).length + 1, "one text tail was added");
       assertSequence(evs.map((e) => e.json.sequence_number), first);
       for (const e of evs) assert.equal(e.event, e.json.type);
     } finally {
@@ -740,7 +649,8 @@ Deno.test("restore stream: Responses custom_tool_call input deltas, .done, items
     assert.match(up.bodies[0].input, /look up \[BADGE_1\] for \[EMAIL_1\]/);
     const of = (type: string) => evs.filter((e) => e.event === type).map((e) => e.json);
     const deltas = of("response.custom_tool_call_input.delta").map((j) => j.delta);
-    assert.deepEqual(deltas, ["grep '", `${BADGE}' log | mail `, "bob@corp.example"]);
+    // Held until the call is complete, then the first delta carries the whole restored input.
+    assert.deepEqual(deltas, [`grep '${BADGE}' log | mail bob@corp.example`, "", ""]);
     assert.equal(of("response.custom_tool_call_input.done")[0].input, want);
     assert.equal(of("response.output_item.done")[0].item.input, want);
     assert.equal(of("response.completed")[0].response.output[0].input, want);
@@ -749,7 +659,7 @@ Deno.test("restore stream: Responses custom_tool_call input deltas, .done, items
     await up.close();
   }
 
-  // Cut off inside a placeholder: the held "[EMAIL_" is flushed as an added delta before `.done`.
+  // Cut off inside a placeholder: the held call goes out as it came when the stream ends.
   seq = 0;
   const cut = scripted([
     ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
@@ -765,7 +675,6 @@ Deno.test("restore stream: Responses custom_tool_call input deltas, .done, items
     assert.deepEqual(evs.map((e) => e.event), [
       "response.created",
       "response.output_item.added",
-      "response.custom_tool_call_input.delta",
       "response.custom_tool_call_input.delta",
       "response.custom_tool_call_input.done",
     ]);

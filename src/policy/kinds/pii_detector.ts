@@ -103,10 +103,16 @@ function labelIssues(cfg: PiiDetectorConfig): LabelIssue[] {
 }
 
 /**
- * `spans` without those inside one of the request's placeholders: a placeholder the model echoes must reach
- * the restore step intact, even when a `detect_patterns` entry (`EMP_\d+`) matches its text.
+ * `spans` without those inside one of the request's placeholders (a placeholder the model echoes must reach
+ * the restore step intact, even when a `detect_patterns` entry (`EMP_\d+`) matches its text), and without
+ * those that are one of the caller's own redacted values.
  */
 function outsidePlaceholders(found: Span[], text: string, restore: Map<string, string>): Span[] {
+  if (found.length === 0) return found;
+  // The caller's own values (restored into text, or echoed by the model) are given back, not redacted:
+  // the output phase may see text that restore already wrote (streamed tool calls, summary events).
+  const own = new Set(restore.values());
+  found = found.filter((s) => !own.has(text.slice(s.start, s.end)));
   if (found.length === 0 || text.indexOf("[") < 0) return found;
   const kept: Array<[number, number]> = [];
   PLACEHOLDER.lastIndex = 0;
