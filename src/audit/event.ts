@@ -18,6 +18,25 @@ export interface CoverageManifest {
   dropped?: number;
 }
 
+/**
+ * A coverage manifest in one line, as `kt events tail` and the console show it:
+ * `messages 3, tools 2; media 1; refused messages[0].content[1]`. Tolerates any JSON (events come
+ * from gateways of other versions); "-" when it carries nothing.
+ */
+export function describeCoverage(coverage: unknown): string {
+  if (!coverage || typeof coverage !== "object") return "-";
+  const c = coverage as Record<string, unknown>;
+  const parts: string[] = [];
+  const scanned = c.scanned && typeof c.scanned === "object" ? c.scanned as Record<string, unknown> : {};
+  const sources = Object.entries(scanned).filter(([, n]) => typeof n === "number" && n > 0)
+    .map(([k, n]) => `${k} ${n}`);
+  if (sources.length) parts.push(sources.join(", "));
+  if (typeof c.media === "number" && c.media > 0) parts.push(`media ${c.media}`);
+  if (typeof c.dropped === "number" && c.dropped > 0) parts.push(`dropped ${c.dropped}`);
+  if (typeof c.refused === "string") parts.push(`refused ${c.refused}`);
+  return parts.length ? parts.join("; ") : "-";
+}
+
 /** One decision event. Never carries raw prompts unless `content` is set from redacted text. */
 export interface DecisionEvent {
   id: string;

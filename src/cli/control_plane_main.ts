@@ -88,6 +88,14 @@ export function buildControlPlaneProgram(): Command {
       "--event-retention-days <days>",
       "delete decision events older than this (env KEEPTRUSTS_EVENT_RETENTION_DAYS; default 30)",
     )
+    .option(
+      "--event-rate-limit <events/s>",
+      "decision events one gateway may post per second, bursts of 10000 (env KEEPTRUSTS_EVENT_RATE_LIMIT; default 200; 0 = no limit)",
+    )
+    .option(
+      "--event-clock-skew <seconds>",
+      "clamp event timestamps to the receipt time ± this (env KEEPTRUSTS_EVENT_CLOCK_SKEW; default 300)",
+    )
     .option("--log-level <level>", "debug|info|warn|error (env KEEPTRUSTS_LOG_LEVEL; default info)")
     .action(async (flags: {
       listen?: string;
@@ -98,6 +106,8 @@ export function buildControlPlaneProgram(): Command {
       defaultPollInterval?: string;
       offlineAfter?: string;
       eventRetentionDays?: string;
+      eventRateLimit?: string;
+      eventClockSkew?: string;
       logLevel?: string;
     }) => {
       const listen = flags.listen ?? env("KEEPTRUSTS_LISTEN") ?? "0.0.0.0:8081";
@@ -115,6 +125,20 @@ export function buildControlPlaneProgram(): Command {
       if (retention !== undefined && !/^\d+$/.test(retention)) {
         throw new CliError(`--event-retention-days must be a whole number (0 keeps all)`, 2);
       }
+      const whole = (value: string | undefined, name: string) => {
+        if (value !== undefined && !/^\d{1,9}$/.test(value)) {
+          throw new CliError(`${name} must be a whole number, 0 or more (got "${value}")`, 2);
+        }
+        return value === undefined ? undefined : Number(value);
+      };
+      const eventRateLimit = whole(
+        flags.eventRateLimit ?? env("KEEPTRUSTS_EVENT_RATE_LIMIT"),
+        "--event-rate-limit",
+      );
+      const eventClockSkewSeconds = whole(
+        flags.eventClockSkew ?? env("KEEPTRUSTS_EVENT_CLOCK_SKEW"),
+        "--event-clock-skew",
+      );
       let running;
       try {
         running = await startControlPlane({
@@ -128,6 +152,8 @@ export function buildControlPlaneProgram(): Command {
           ),
           offlineAfterIntervals: positive(flags.offlineAfter, "--offline-after"),
           eventRetentionDays: retention === undefined ? undefined : Number(retention),
+          eventRateLimit,
+          eventClockSkewSeconds,
           log: stderrLogger(level as "info"),
         });
       } catch (err) {
@@ -191,6 +217,15 @@ export function buildControlPlaneProgram(): Command {
       try {
         const minted = mintAdminToken(flags.name, scopes, "cli", new Date());
         await store.insertToken(minted.record);
+        await store.insertAudit({
+          at: minted.record.createdAt,
+          action: "token_created",
+          tokenId: null,
+          gatewayId: null,
+          subject: minted.record.id,
+          details: { scopes, via: "kt-control-plane token create" },
+          requestId: null,
+        });
         console.log(minted.token);
         console.error(
           `kt-control-plane: created admin token ${minted.record.id} (${scopes.join(", ")}); shown once`,

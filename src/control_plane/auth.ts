@@ -15,7 +15,11 @@ import { constantTimeEqual, generateToken, hashToken, randomId } from "./crypto.
 import { insufficientScope, invalidCredentials, missingCredentials } from "./errors.ts";
 import type { Store, TokenKind, TokenRecord } from "./store/types.ts";
 
-/** Scopes an admin token may hold (SPEC 8, plus `tokens:write` to mint admin tokens). */
+/**
+ * Scopes an admin token may hold: the five of docs/control_plane.md, `tokens:write` to mint and revoke
+ * tokens, `secrets:read` to read config-variable values (and so to mint gateway tokens, which read
+ * them), `audit:read` for the audit trail and `metrics:read` for `/metrics` (a scrape token).
+ */
 export const ADMIN_SCOPES = [
   "configurations:write",
   "configurations:read",
@@ -23,15 +27,30 @@ export const ADMIN_SCOPES = [
   "gateways:read",
   "events:read",
   "tokens:write",
+  "secrets:read",
+  "audit:read",
+  "metrics:read",
 ] as const;
 
-/** Scopes every gateway token holds (SPEC 8). */
+/** Scopes every gateway token holds (docs/control_plane.md). */
 export const GATEWAY_SCOPES = [
   "configurations:read",
   "status:write",
   "events:write",
   "secrets:read",
 ] as const;
+
+/**
+ * What a gateway token amounts to in admin scopes: it reads its gateway's config
+ * (`configurations:read`) and the secrets that config references (`secrets:read`), and writes its
+ * gateway's status and events (`gateways:write`). Minting, rotating or revoking a gateway token takes
+ * every one of them, so no caller hands out more than it holds.
+ */
+export const GATEWAY_TOKEN_AUTHORITY: readonly AdminScope[] = [
+  "gateways:write",
+  "configurations:read",
+  "secrets:read",
+];
 
 /** An admin scope. */
 export type AdminScope = typeof ADMIN_SCOPES[number];
@@ -109,8 +128,15 @@ export function authenticate(store: Store): MiddlewareHandler<ControlPlaneEnv> {
 /** Who may call a route besides holding the scope. */
 export type Audience = "admin" | "gateway" | "any";
 
-/** Returns the caller, or throws 401/403 unless it holds `scope` and is of the audience. */
-export function authorize(c: Context<ControlPlaneEnv>, scope: Scope, audience: Audience): Principal {
+/**
+ * Returns the caller, or throws 401/403 unless it is of the audience and holds `scope` (every one of
+ * them, for a list: acts that amount to several scopes, such as minting a gateway token).
+ */
+export function authorize(
+  c: Context<ControlPlaneEnv>,
+  scope: Scope | readonly Scope[],
+  audience: Audience,
+): Principal {
   const principal = c.get("principal");
   if (!principal) throw missingCredentials();
   if (audience === "admin" && principal.kind !== "admin") {
@@ -119,18 +145,37 @@ export function authorize(c: Context<ControlPlaneEnv>, scope: Scope, audience: A
   if (audience === "gateway" && principal.kind !== "gateway") {
     throw insufficientScope("only a gateway token can call this endpoint");
   }
-  if (!principal.scopes.has(scope)) {
-    throw insufficientScope(`the token lacks the "${scope}" scope`);
+  const needed: readonly Scope[] = typeof scope === "string" ? [scope] : scope;
+  const missing = missingScopes(principal, needed);
+  if (missing.length > 0) {
+    throw insufficientScope(
+      needed.length === 1
+        ? `the token lacks the "${needed[0]}" scope`
+        : `this needs ${needed.join(" + ")}; the token lacks ${missing.join(", ")}`,
+    );
   }
   return principal;
 }
 
 /** Middleware form of {@link authorize}. */
-export function requireScope(scope: Scope, audience: Audience = "admin"): MiddlewareHandler<ControlPlaneEnv> {
+export function requireScope(
+  scope: Scope | readonly Scope[],
+  audience: Audience = "admin",
+): MiddlewareHandler<ControlPlaneEnv> {
   return async (c, next) => {
     authorize(c, scope, audience);
     await next();
   };
+}
+
+/** The scopes of `scopes` that `principal` lacks (empty: it holds them all). */
+export function missingScopes(principal: Principal, scopes: readonly string[]): string[] {
+  return scopes.filter((s) => !principal.scopes.has(s));
+}
+
+/** The admin scopes a token amounts to: its own for admin tokens, {@link GATEWAY_TOKEN_AUTHORITY} for gateway tokens. */
+export function authorityOf(token: Pick<TokenRecord, "kind" | "scopes">): readonly string[] {
+  return token.kind === "gateway" ? GATEWAY_TOKEN_AUTHORITY : token.scopes;
 }
 
 /** Throws 403 when a gateway token addresses another gateway than its own. */

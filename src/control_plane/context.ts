@@ -4,9 +4,10 @@
  *
  * @module
  */
+import type { AuditTrail } from "./audit.ts";
 import type { SecretBox } from "./crypto.ts";
 import type { ControlPlaneMetrics } from "./metrics.ts";
-import type { GatewayRecord, Store } from "./store/types.ts";
+import type { GatewayLiveness, Store } from "./store/types.ts";
 
 /** Log levels of the control plane. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -27,6 +28,16 @@ export interface ResolvedOptions {
   maxEventsPerBatch: number;
   maxEventBytes: number;
   eventRetentionDays: number;
+  /** Event stamps are clamped to the receipt time ± this many seconds. */
+  eventClockSkewSeconds: number;
+  /** Events a gateway may post per second, sustained (0: no limit). */
+  eventRateLimit: number;
+  /** Events a gateway may post at once (at least `maxEventsPerBatch`). */
+  eventBurst: number;
+  /** Audit entries older than this are pruned (days; 0 keeps all). */
+  auditRetentionDays: number;
+  /** `/metrics` recomputes its store-derived gauges at most this often (seconds). */
+  metricsCacheSeconds: number;
   restrictGatewaySecrets: boolean;
   log: Logger;
 }
@@ -36,6 +47,7 @@ export interface RouteDeps {
   store: Store;
   secrets: SecretBox;
   metrics: ControlPlaneMetrics;
+  audit: AuditTrail;
   options: ResolvedOptions;
 }
 
@@ -43,7 +55,11 @@ export interface RouteDeps {
 export type ShownStatus = "healthy" | "degraded" | "config_rejected" | "offline";
 
 /** Computes the shown status of a gateway at `now`. */
-export function shownStatus(g: GatewayRecord, now: Date, options: ResolvedOptions): ShownStatus {
+export function shownStatus(
+  g: GatewayLiveness,
+  now: Date,
+  options: Pick<ResolvedOptions, "defaultPollIntervalSeconds" | "offlineAfterIntervals">,
+): ShownStatus {
   if (!g.lastSeenAt || !g.reportedStatus) return "offline";
   const interval = g.pollIntervalSeconds ?? options.defaultPollIntervalSeconds;
   const silentMs = now.getTime() - new Date(g.lastSeenAt).getTime();

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Error `type` values (SPEC 2.1 families). */
+/** Error `type` values (the gateway's error families, docs/control_plane.md). */
 export type ApiErrorType =
   | "invalid_request"
   | "authentication_error"
@@ -13,6 +13,7 @@ export type ApiErrorType =
   | "not_found"
   | "conflict"
   | "validation_error"
+  | "rate_limit"
   | "unavailable"
   | "internal_error";
 

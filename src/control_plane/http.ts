@@ -139,14 +139,42 @@ export function parseTimestamp(text: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** `since` as RFC 3339 or a duration back from `now`; throws 400 `invalid_parameter` otherwise. */
-export function parseSince(text: string, now: Date): Date {
+/** The furthest back a `since` duration may reach: 100 years. */
+export const MAX_LOOKBACK_MS = 100 * 365 * 86_400_000;
+
+/**
+ * `since` as RFC 3339 or a duration back from `now` (at most {@link MAX_LOOKBACK_MS}); throws 400
+ * `invalid_parameter` otherwise, never a date that cannot be printed.
+ */
+export function parseSince(text: string, now: Date, name = "since"): Date {
   const ms = parseDuration(text);
-  if (ms !== null) return new Date(now.getTime() - ms);
+  if (ms !== null) {
+    if (ms > MAX_LOOKBACK_MS) {
+      throw badRequest("invalid_parameter", `${name} reaches back at most 100 years (36500d)`);
+    }
+    return new Date(now.getTime() - ms);
+  }
   const at = parseTimestamp(text);
   if (at) return at;
   throw badRequest(
     "invalid_parameter",
-    `since must be RFC 3339 (2026-01-02T15:04:05Z) or a duration like 5m, 2h, 7d`,
+    `${name} must be RFC 3339 (2026-01-02T15:04:05Z) or a duration like 5m, 2h, 7d`,
   );
+}
+
+/**
+ * A whole-number query parameter from `min` to `max`; `fallback` when absent; 400
+ * `invalid_parameter` for anything else (no silent clamping).
+ */
+export function parseIntParam(
+  value: string | undefined,
+  name: string,
+  range: { min: number; max: number; fallback: number },
+): number {
+  if (value === undefined) return range.fallback;
+  const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= range.min && n <= range.max)) {
+    throw badRequest("invalid_parameter", `${name} must be a whole number from ${range.min} to ${range.max}`);
+  }
+  return n;
 }

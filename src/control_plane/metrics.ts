@@ -49,9 +49,7 @@ export class ControlPlaneMetrics {
   }
 
   /** Renders the exposition text, with gauges computed by the caller. */
-  render(
-    gauges: { gatewaysByStatus: Record<string, number>; configVersions: number; version: string },
-  ): string {
+  render(gauges: StoreGaugeValues & { version: string }): string {
     const out: string[] = [];
     out.push("# HELP keeptrusts_control_plane_info Build information.");
     out.push("# TYPE keeptrusts_control_plane_info gauge");
@@ -102,5 +100,50 @@ export class ControlPlaneMetrics {
     out.push("# TYPE keeptrusts_control_plane_config_versions gauge");
     out.push(`keeptrusts_control_plane_config_versions ${gauges.configVersions}`);
     return out.join("\n") + "\n";
+  }
+}
+
+/** The store-derived gauges of {@link ControlPlaneMetrics.render}. */
+export interface StoreGaugeValues {
+  gatewaysByStatus: Record<string, number>;
+  configVersions: number;
+}
+
+/**
+ * The gauges that need the store (gateways by shown status, stored versions), recomputed at most
+ * once per `maxAgeSeconds` of `now` and by one query at a time, so a scrape costs no store listing
+ * however often it comes. They read only the columns they count.
+ */
+export class StoreGauges {
+  readonly #compute: () => Promise<StoreGaugeValues>;
+  readonly #now: () => Date;
+  readonly #maxAgeMs: number;
+  #cached: { at: number; values: StoreGaugeValues } | undefined;
+  #inflight: Promise<StoreGaugeValues> | undefined;
+
+  /**
+   * @param compute reads the store once
+   * @param now the clock the age is measured on
+   * @param maxAgeSeconds how stale a value may be served
+   */
+  constructor(compute: () => Promise<StoreGaugeValues>, now: () => Date, maxAgeSeconds: number) {
+    this.#compute = compute;
+    this.#now = now;
+    this.#maxAgeMs = maxAgeSeconds * 1000;
+  }
+
+  /** The current values (cached, or computed once for every concurrent caller). */
+  get(): Promise<StoreGaugeValues> {
+    const now = this.#now().getTime();
+    if (this.#cached && now - this.#cached.at < this.#maxAgeMs && now >= this.#cached.at) {
+      return Promise.resolve(this.#cached.values);
+    }
+    this.#inflight ??= this.#compute().then((values) => {
+      this.#cached = { at: now, values };
+      return values;
+    }).finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
   }
 }

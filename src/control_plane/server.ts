@@ -7,12 +7,14 @@
  */
 import { type Context, Hono } from "hono";
 import { routePath } from "hono/route";
-import { authenticate, type ControlPlaneEnv } from "./auth.ts";
+import { AuditTrail } from "./audit.ts";
+import { authenticate, type ControlPlaneEnv, requireScope } from "./auth.ts";
 import { type Logger, type ResolvedOptions, type RouteDeps, shownStatus } from "./context.ts";
 import type { SecretBox } from "./crypto.ts";
 import { ApiError } from "./errors.ts";
 import { allowedMethodsIndex, requestIdFor } from "./http.ts";
-import { ControlPlaneMetrics } from "./metrics.ts";
+import { ControlPlaneMetrics, StoreGauges } from "./metrics.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { gatewayRoutes } from "./routes/gateways.ts";
@@ -48,8 +50,18 @@ export interface ControlPlaneOptions {
   maxEventsPerBatch?: number;
   /** Largest single event (default 64 KiB). */
   maxEventBytes?: number;
-  /** Events older than this are pruned on ingest (days, default 30; 0 keeps all). */
+  /** Events received longer ago than this are pruned on ingest (days, default 30; 0 keeps all). */
   eventRetentionDays?: number;
+  /** Event stamps are clamped to the receipt time ± this (seconds, default 300). */
+  eventClockSkewSeconds?: number;
+  /** Events one gateway may post per second, sustained (default 200; 0 turns the limit off). */
+  eventRateLimit?: number;
+  /** Events one gateway may post at once (default 10 000, at least `maxEventsPerBatch`). */
+  eventBurst?: number;
+  /** Audit entries older than this are pruned (days, default 365; 0 keeps all). */
+  auditRetentionDays?: number;
+  /** `/metrics` recomputes its store-derived gauges at most this often (seconds, default 15). */
+  metricsCacheSeconds?: number;
   /** Gateways may read only variables their desired config references (default true). */
   restrictGatewaySecrets?: boolean;
   /** Structured log sink (default: none). */
@@ -67,8 +79,18 @@ export interface ControlPlaneApp {
   options: ResolvedOptions;
 }
 
-/** Applies the defaults of {@link ControlPlaneOptions}. */
+/** Applies the defaults of {@link ControlPlaneOptions}; throws on settings that cannot work. */
 export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
+  const maxEventsPerBatch = options.maxEventsPerBatch ?? 1000;
+  const eventBurst = options.eventBurst ?? Math.max(10_000, maxEventsPerBatch);
+  if (!(eventBurst >= maxEventsPerBatch)) {
+    throw new Error(`the event burst (${eventBurst}) must be at least one full batch (${maxEventsPerBatch})`);
+  }
+  const eventRateLimit = options.eventRateLimit ?? 200;
+  const eventClockSkewSeconds = options.eventClockSkewSeconds ?? 300;
+  if (!(eventRateLimit >= 0) || !(eventClockSkewSeconds >= 0)) {
+    throw new Error("the event rate limit and clock skew must be 0 or more");
+  }
   return {
     now: options.now ?? (() => new Date()),
     version: options.version ?? "0.0.0",
@@ -78,9 +100,14 @@ export function resolveOptions(options: ControlPlaneOptions): ResolvedOptions {
     maxJsonBytes: options.maxJsonBytes ?? 64 * 1024,
     maxConfigBytes: options.maxConfigBytes ?? 1024 * 1024,
     maxEventBatchBytes: options.maxEventBatchBytes ?? 5 * 1024 * 1024,
-    maxEventsPerBatch: options.maxEventsPerBatch ?? 1000,
+    maxEventsPerBatch,
     maxEventBytes: options.maxEventBytes ?? 64 * 1024,
     eventRetentionDays: options.eventRetentionDays ?? 30,
+    eventClockSkewSeconds,
+    eventRateLimit,
+    eventBurst,
+    auditRetentionDays: options.auditRetentionDays ?? 365,
+    metricsCacheSeconds: options.metricsCacheSeconds ?? 15,
     restrictGatewaySecrets: options.restrictGatewaySecrets ?? true,
     log: options.log ?? (() => {}),
   };
@@ -115,7 +142,12 @@ const UNMATCHED = "x-kt-unmatched";
 export function createControlPlaneApp(store: Store, options: ControlPlaneOptions): ControlPlaneApp {
   const resolved = resolveOptions(options);
   const metrics = options.metrics ?? new ControlPlaneMetrics();
-  const deps: RouteDeps = { store, secrets: options.secrets, metrics, options: resolved };
+  const audit = new AuditTrail(store, {
+    now: resolved.now,
+    log: resolved.log,
+    retentionDays: resolved.auditRetentionDays,
+  });
+  const deps: RouteDeps = { store, secrets: options.secrets, metrics, audit, options: resolved };
   const app = new Hono<ControlPlaneEnv>();
 
   app.use("*", async (c, next) => {
@@ -180,16 +212,25 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
     }
   });
 
-  app.get("/metrics", async (c) => {
-    const now = resolved.now();
-    const byStatus: Record<string, number> = {};
-    for (const g of await store.listGateways()) {
-      const s = shownStatus(g, now, resolved);
-      byStatus[s] = (byStatus[s] ?? 0) + 1;
-    }
-    const configVersions = (await store.listConfigVersions()).length;
+  // A scrape needs `metrics:read` (a token with only that scope is a scrape token) and costs no store
+  // listing: the store-derived gauges are cached for `metricsCacheSeconds`.
+  const gauges = new StoreGauges(
+    async () => {
+      const now = resolved.now();
+      const gatewaysByStatus: Record<string, number> = {};
+      for (const g of await store.gatewayLiveness()) {
+        const s = shownStatus(g, now, resolved);
+        gatewaysByStatus[s] = (gatewaysByStatus[s] ?? 0) + 1;
+      }
+      return { gatewaysByStatus, configVersions: await store.countConfigVersions() };
+    },
+    resolved.now,
+    resolved.metricsCacheSeconds,
+  );
+  app.get("/metrics", authenticate(store), requireScope("metrics:read"), async (c) => {
+    const values = await gauges.get();
     c.header("content-type", "text/plain; version=0.0.4; charset=utf-8");
-    return c.body(metrics.render({ gatewaysByStatus: byStatus, configVersions, version: resolved.version }));
+    return c.body(metrics.render({ ...values, version: resolved.version }));
   });
 
   mountConsole(app, deps, options.console); // web console at /console/ (before bearer auth: it calls the API in-process)
@@ -199,6 +240,7 @@ export function createControlPlaneApp(store: Store, options: ControlPlaneOptions
   app.route("/", eventRoutes(deps));
   app.route("/", variableRoutes(deps));
   app.route("/", tokenRoutes(deps));
+  app.route("/", auditRoutes(deps));
 
   // A miss: 405 with `Allow` when the path is a route under other methods, else 404. Registered last so the
   // index holds every route above (the console answers its own misses under /console).

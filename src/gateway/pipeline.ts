@@ -24,7 +24,7 @@ import type {
 } from "../policy/types.ts";
 import { isConstrained, targetCompliant } from "../policy/routing.ts";
 import { RoutingError } from "../providers/mod.ts";
-import { type ApiKind, type ProviderTarget, UpstreamError } from "../providers/types.ts";
+import { type ApiKind, type ProviderTarget, TranslationError, UpstreamError } from "../providers/types.ts";
 import { bufferedBody } from "../providers/http.ts";
 import { scrubSecrets } from "../observability/log.ts";
 import { readJsonBody } from "./body.ts";
@@ -636,6 +636,9 @@ function toGatewayError(err: unknown, ctx: GatewayContext): GatewayError {
       timeout ? "upstream_timeout" : "upstream_failed",
       scrubSecrets(err.message),
     );
+  }
+  if (err instanceof TranslationError) {
+    return new GatewayError(400, "unsupported_content", `${err.param}: ${err.message}`, { param: err.param });
   }
   if (err instanceof UpstreamError) {
     return new GatewayError(

@@ -21,6 +21,8 @@ export type ControlPlaneErrorKind =
   | "no_config"
   /** 404 for something else (unknown gateway, unknown variable). */
   | "not_found"
+  /** 429: the control plane asks to retry later (`retryAfterMs`); the request itself is fine. */
+  | "rate_limited"
   /** Any other 4xx (the request itself was refused). */
   | "client";
 
@@ -30,13 +32,30 @@ export class ControlPlaneError extends Error {
   readonly status: number | undefined;
   /** The control plane's error code, when it sent one. */
   readonly code: string | undefined;
-  constructor(kind: ControlPlaneErrorKind, message: string, status?: number, code?: string) {
+  /** For `rate_limited`: how long `Retry-After` asks to wait (1 s to 5 min), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    kind: ControlPlaneErrorKind,
+    message: string,
+    status?: number,
+    code?: string,
+    retryAfterMs?: number,
+  ) {
     super(message);
     this.name = "ControlPlaneError";
     this.kind = kind;
     this.status = status;
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** `Retry-After` (seconds or an HTTP date) in milliseconds, bounded to 1 s–5 min; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  const ms = /^\d{1,9}$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  return Number.isFinite(ms) ? Math.min(300_000, Math.max(1000, ms)) : undefined;
 }
 
 /** The 200 body of `runtime-state`. */
@@ -181,6 +200,15 @@ export class ControlPlaneClient {
         detail,
         404,
         code,
+      );
+    }
+    if (res.status === 429) {
+      return new ControlPlaneError(
+        "rate_limited",
+        detail,
+        429,
+        code,
+        retryAfterMs(res.headers.get("retry-after")),
       );
     }
     if (res.status >= 500) return new ControlPlaneError("server", detail, res.status, code);

@@ -89,6 +89,8 @@ export class Poller {
   #uploadTimer: ReturnType<typeof setTimeout> | undefined;
   #uploading: Promise<void> | undefined;
   #uploadFailures = 0;
+  /** Set by a 429: wait this long (the control plane's `Retry-After`) before the next upload. */
+  #retryAfterMs: number | undefined;
   #uploadState: "ok" | "failing" = "ok";
   #batchSize: number;
 
@@ -374,9 +376,11 @@ export class Poller {
       if (!ok) break;
     }
     if (!this.#closed) {
-      const delay = this.#uploadFailures === 0
-        ? 1000
-        : Math.min(30_000, 1000 * 2 ** Math.min(this.#uploadFailures, 5)) * (0.8 + 0.4 * this.#random());
+      const delay = this.#retryAfterMs ??
+        (this.#uploadFailures === 0
+          ? 1000
+          : Math.min(30_000, 1000 * 2 ** Math.min(this.#uploadFailures, 5)) * (0.8 + 0.4 * this.#random()));
+      this.#retryAfterMs = undefined;
       this.#scheduleUpload(delay);
     }
   }
@@ -396,6 +400,19 @@ export class Poller {
       return true;
     } catch (err) {
       if (!(err instanceof ControlPlaneError)) throw err;
+      if (err.kind === "rate_limited") {
+        // Keep the batch (the buffer stays bounded) and wait as long as the control plane asks.
+        this.#uploadFailures++;
+        this.#retryAfterMs = err.retryAfterMs;
+        if (this.#uploadState === "ok") {
+          this.#host.log("warn", "the control plane rate-limits decision events; keeping them buffered", {
+            buffered: this.#events.size,
+            retry_after_ms: err.retryAfterMs ?? null,
+          });
+        }
+        this.#uploadState = "failing";
+        return false;
+      }
       if (err.status === 413 && this.#batchSize > 1) {
         this.#batchSize = Math.max(1, Math.floor(this.#batchSize / 2));
         return true;

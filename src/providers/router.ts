@@ -20,6 +20,7 @@ import {
   type ApiKind,
   type ProviderTarget,
   type TargetHealth,
+  TranslationError,
   UpstreamError,
   type UpstreamFailureKind,
   type UpstreamRequest,
@@ -153,6 +154,7 @@ export function createRouter(
   async function dispatch(request: UpstreamRequest, planned: readonly ProviderTarget[]): Promise<Dispatched> {
     const attempts: RouterAttempt[] = [];
     let lastFailure: TriggerClass | undefined;
+    let refused: TranslationError | undefined;
     for (let i = 0; i < planned.length && attempts.length < maxTries; i++) {
       const target = planned[i];
       const ts = targetState(state, target.id);
@@ -167,6 +169,12 @@ export function createRouter(
         response = await target.send(request);
       } catch (err) {
         const latencyMs = performance.now() - started;
+        if (err instanceof TranslationError) {
+          // This target cannot take the request whole (nothing was sent): the next one may.
+          ts.breaker.release();
+          refused ??= err;
+          continue;
+        }
         if (!(err instanceof UpstreamError)) {
           ts.breaker.release();
           throw err;
@@ -198,6 +206,7 @@ export function createRouter(
       await response.body?.cancel().catch(() => {});
     }
     if (!attempts.length) {
+      if (refused) throw refused;
       throw new RoutingError("no_target", "no eligible provider target is available", attempts);
     }
     throw failure(lastFailure ?? "server_error", attempts);

@@ -56,6 +56,23 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * Thrown by {@link ProviderTarget.send} before any network call when a request holds a part the
+ * target's API has no equivalent for (an OpenAI audio part for an Anthropic target, an Anthropic
+ * thinking block for an OpenAI one): translation never drops content. `param` is the part's JSON
+ * path in the client's request (`messages[0].content[1]`).
+ */
+export class TranslationError extends Error {
+  readonly param: string;
+  readonly targetId: string;
+  constructor(param: string, targetId: string, message: string) {
+    super(message);
+    this.name = "TranslationError";
+    this.param = param;
+    this.targetId = targetId;
+  }
+}
+
 /** Availability of a target as `/health` reports it. */
 export type TargetHealth = "available" | "unavailable" | "open_circuit";
 

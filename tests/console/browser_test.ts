@@ -3,7 +3,8 @@
  * playwright-core) against a real control plane: sign in, watch a gateway turn
  * healthy, push a config with an error and see it flagged at its line, push a
  * good one, roll it out to one of two gateways and see only that one move, see
- * events sent during the test (with the chart), sign out.
+ * events sent during the test (with the chart), find a secret read in the audit
+ * trail, sign out.
  *
  * Gateways are simulated the way a managed gateway talks to the control plane
  * (SPEC 5): they poll runtime-state with their own token, "load" the desired
@@ -21,6 +22,7 @@ import {
   createGateway,
   goodConfig,
   postEvents,
+  pushConfig,
   startConsoleServer,
   type TestGateway,
 } from "./helpers.ts";
@@ -96,7 +98,8 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 Deno.test({
-  name: "console in Chromium: sign in, fleet turns healthy, push with lint, staged rollout, events, sign out",
+  name:
+    "console in Chromium: sign in, fleet turns healthy, push with lint, staged rollout, events, audit, sign out",
   ignore: !hasChromium,
   async fn(t) {
     await Deno.mkdir(OUT, { recursive: true });
@@ -223,11 +226,10 @@ Deno.test({
           "a gateway that lags shows running against desired side by side; revert it",
           async () => {
             await sims[0].stop(); // edge-a stops loading new versions
-            const pushed = await call(server.url, "POST", "/v1/admin/configurations", {
-              token: ADMIN_TOKEN,
-              body: goodConfig("1.1.0").replace("action: redact", "action: block"),
-              headers: { "content-type": "application/yaml" },
-            });
+            const pushed = await pushConfig(
+              server.url,
+              goodConfig("1.1.0").replace("action: redact", "action: block"),
+            );
             assertEquals(pushed.status, 201, pushed.text);
             const rolled = await call(server.url, "POST", "/v1/admin/configurations/rollout", {
               token: ADMIN_TOKEN,
@@ -271,13 +273,36 @@ Deno.test({
           assertEquals(await page.locator('#events tr[data-verdict="allow"]').count(), 0);
         });
 
+        await t.step(
+          "the audit trail shows a secret read by token id and name, never the value",
+          async () => {
+            const secret = "sk-browser-audit-0123456789";
+            await call(server.url, "POST", "/v1/config-variables", {
+              token: ADMIN_TOKEN,
+              json: { name: "AUDITED_KEY", value: secret },
+            });
+            const read = await call(server.url, "GET", "/v1/config-variables/AUDITED_KEY", {
+              token: ADMIN_TOKEN,
+            });
+            assertEquals(read.status, 200);
+            await page.getByRole("link", { name: "Audit" }).click();
+            await page.locator('#audit tr[data-action="secret_read"][data-subject="AUDITED_KEY"]').waitFor();
+            await page.selectOption("#a-action", "secret_read");
+            await page.getByRole("button", { name: "Apply" }).click();
+            await page.waitForURL("**/console/audit?action=secret_read**");
+            assertEquals(await page.locator('#audit tr[data-action="gateway_registered"]').count(), 0);
+            assert(!(await page.content()).includes(secret), "the value is nowhere on the page");
+            await shot(page, "11-audit");
+          },
+        );
+
         await t.step("sign out ends the session", async () => {
           await page.getByRole("button", { name: "Sign out" }).click();
           await page.waitForURL("**/console/login?signed_out=1");
           await page.getByText("You are signed out.").waitFor();
           await page.goto(`${server.url}/console/fleet`);
           assertEquals(new URL(page.url()).pathname, "/console/login");
-          await shot(page, "11-signed-out");
+          await shot(page, "12-signed-out");
         });
         assertEquals(cspViolations, [], "no CSP violations or page errors");
       } finally {

@@ -10,6 +10,7 @@ import nodeAssert from "node:assert/strict";
 import type { RunningControlPlane } from "../../src/control_plane/serve.ts";
 import {
   ADMIN_TOKEN,
+  type ApiResponse,
   call,
   sqliteFactory,
   startTestServer,
@@ -84,6 +85,15 @@ export async function reportStatus(
     },
   });
   if (r.status !== 200) throw new Error(`status report failed: ${r.status} ${r.text}`);
+}
+
+/** Pushes a YAML config with the admin token. */
+export async function pushConfig(url: string, text: string): Promise<ApiResponse> {
+  return await call(url, "POST", "/v1/admin/configurations", {
+    token: ADMIN_TOKEN,
+    body: text,
+    headers: { "content-type": "application/yaml" },
+  });
 }
 
 /** Fetches the desired config as a managed gateway would; returns its version or null. */

@@ -20,9 +20,11 @@ import {
   createGateway,
   goodConfig,
   postEvents,
+  pushConfig,
   reportStatus,
   startConsoleServer,
 } from "./helpers.ts";
+import { sampleConfig } from "../control_plane/helpers.ts";
 
 const READ_SCOPES = ["configurations:read", "gateways:read", "events:read"];
 
@@ -217,11 +219,7 @@ Deno.test("console: a token without configurations:write sees pages but every ac
   const s = await startConsoleServer();
   try {
     const gw = await createGateway(s.url, "edge-1");
-    const pushed = await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    const pushed = await pushConfig(s.url, goodConfig("1.0.0"));
     assertEquals(pushed.status, 201, pushed.text);
     assertEquals(
       (await call(s.url, "POST", "/v1/admin/configurations/rollout", {
@@ -321,11 +319,7 @@ Deno.test("console: user-supplied strings render as text (no script injection)",
     const gw = await createGateway(s.url, evil);
     await reportStatus(s.url, gw, { status: "config_rejected", last_error: `bad ${evil}` });
     await postEvents(s.url, gw, [{ verdict: "block", policy: "pii-detector", content: `[EMAIL] ${evil}` }]);
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    await pushConfig(s.url, goodConfig("1.0.0"));
     const c = new ConsoleClient(s.url);
     await c.signIn(ADMIN_TOKEN);
     for (
@@ -372,16 +366,8 @@ Deno.test("console: every console response carries the CSP and security headers"
   try {
     const gw = await createGateway(s.url, "edge-1");
     await reportStatus(s.url, gw, { status: "healthy" });
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.0.0"),
-      headers: { "content-type": "application/yaml" },
-    });
-    await call(s.url, "POST", "/v1/admin/configurations", {
-      token: ADMIN_TOKEN,
-      body: goodConfig("1.1.0"),
-      headers: { "content-type": "application/yaml" },
-    });
+    await pushConfig(s.url, goodConfig("1.0.0"));
+    await pushConfig(s.url, goodConfig("1.1.0"));
     const anon = new ConsoleClient(s.url);
     for (
       const path of [
@@ -416,6 +402,7 @@ Deno.test("console: every console response carries the CSP and security headers"
       "/console/events/rows?verdict=block",
       "/console/events/chart?range=15m",
       "/console/variables",
+      "/console/audit",
       "/console/static/console.js",
       "/console/static/events.js",
       "/console/static/uplot.js",
@@ -561,6 +548,58 @@ Deno.test("console: an empty fleet says how to register a gateway; the status fi
     assert(!degraded.body_text.includes("edge-b"));
     assertStringIncludes(degraded.body_text, "degraded (1)");
     assertStringIncludes(degraded.body_text, "offline (1)");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("console: the audit page shows who read which secret for which gateway, never the value; it needs audit:read", async () => {
+  const s = await startConsoleServer();
+  try {
+    const secret = "sk-live-audited-secret-0123456789";
+    await call(s.url, "POST", "/v1/config-variables", {
+      token: ADMIN_TOKEN,
+      json: { name: "OPENAI_KEY", value: secret },
+    });
+    const gw = await createGateway(s.url, "edge-audit", "edge-audit");
+    await pushConfig(s.url, sampleConfig("1.0.0"));
+    await call(s.url, "POST", "/v1/admin/configurations/rollout", {
+      token: ADMIN_TOKEN,
+      json: { gateway_ids: [gw.id], version: "1.0.0" },
+    });
+    const read = await call(s.url, "GET", "/v1/gateway/config-variables/OPENAI_KEY", { token: gw.token });
+    assertEquals(read.status, 200);
+    const gwTokenId = (await call(s.url, "GET", "/v1/admin/tokens", { token: ADMIN_TOKEN })).body.items
+      .find((t: { gateway_id: string | null }) => t.gateway_id === gw.id).id;
+
+    const c = new ConsoleClient(s.url);
+    await c.signIn(ADMIN_TOKEN);
+    const page = await c.get("/console/audit");
+    assertEquals(page.status, 200);
+    assertStringIncludes(page.body_text, 'aria-current="page">Audit</a>');
+    const row = /<tr data-action="secret_read" data-subject="OPENAI_KEY">([\s\S]*?)<\/tr>/.exec(
+      page.body_text,
+    );
+    assert(row, "the secret read is listed");
+    assertStringIncludes(row[1], gwTokenId);
+    assertStringIncludes(row[1], "edge-audit");
+    assert(!page.body_text.includes(secret), "never the value");
+    assertMatch(page.body_text, /data-action="gateway_registered"/);
+
+    const filtered = await c.get(`/console/audit?action=secret_read&gateway=${encodeURIComponent("<b>x")}`);
+    assert(!filtered.body_text.includes('data-action="gateway_registered"'));
+    assert(!filtered.body_text.includes("<b>x"), "the filter is echoed escaped");
+    assertStringIncludes(filtered.body_text, "gateway_id is not a valid id");
+
+    const reader = await call(s.url, "POST", "/v1/admin/tokens", {
+      token: ADMIN_TOKEN,
+      json: { name: "reader", scopes: ["configurations:read", "gateways:read", "events:read"] },
+    });
+    const other = new ConsoleClient(s.url);
+    await other.signIn(reader.body.token);
+    const denied = await other.get("/console/audit");
+    assertStringIncludes(denied.body_text, "audit:read");
+    assert(!denied.body_text.includes("data-action="), "no entries without audit:read");
   } finally {
     await s.stop();
   }

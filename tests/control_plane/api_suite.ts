@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { RunningControlPlane } from "../../src/control_plane/serve.ts";
+import type { Store } from "../../src/control_plane/store/types.ts";
 import {
   ADMIN_TOKEN,
   call,
@@ -19,21 +20,27 @@ import {
 } from "./helpers.ts";
 
 /** What a suite test gets. */
-interface Ctx {
+export interface Ctx {
   server: RunningControlPlane;
   base: string;
   handle: StoreHandle;
   clock: TestClock;
 }
 
-async function withServer(
+/** Server options of a suite test, plus a wrapper around the store the server gets (e.g. to count calls). */
+export type SuiteOptions = Partial<TestServerOptions> & { wrapStore?: (store: Store) => Store };
+
+/** Runs `fn` against a server over a fresh store of `factory`, on a {@link TestClock}. */
+export async function withServer(
   factory: StoreFactory,
-  options: Partial<TestServerOptions>,
+  options: SuiteOptions,
   fn: (ctx: Ctx) => Promise<void>,
 ): Promise<void> {
   const handle = await factory.fresh();
   const clock = new TestClock();
-  const server = await startTestServer({ store: handle.store, now: clock.now, ...options });
+  const { wrapStore, ...serverOptions } = options;
+  const store = wrapStore ? wrapStore(handle.store) : handle.store;
+  const server = await startTestServer({ store, now: clock.now, ...serverOptions });
   try {
     await fn({ server, base: server.url, handle, clock });
   } finally {
@@ -42,7 +49,8 @@ async function withServer(
   }
 }
 
-async function createGateway(
+/** Registers a gateway with the bootstrap admin token. */
+export async function createGateway(
   base: string,
   name: string,
   id?: string,
@@ -55,7 +63,13 @@ async function createGateway(
   return { id: r.body.id, token: r.body.token };
 }
 
-async function push(base: string, text: string, token = ADMIN_TOKEN, contentType = "application/yaml") {
+/** Pushes a config text. */
+export async function push(
+  base: string,
+  text: string,
+  token = ADMIN_TOKEN,
+  contentType = "application/yaml",
+) {
   return await call(base, "POST", "/v1/admin/configurations", {
     token,
     body: text,
@@ -63,14 +77,16 @@ async function push(base: string, text: string, token = ADMIN_TOKEN, contentType
   });
 }
 
-async function rollout(base: string, ids: string[], version: string) {
+/** Rolls `version` out to `ids`. */
+export async function rollout(base: string, ids: string[], version: string) {
   return await call(base, "POST", "/v1/admin/configurations/rollout", {
     token: ADMIN_TOKEN,
     json: { gateway_ids: ids, version },
   });
 }
 
-async function scopedToken(base: string, scopes: string[]): Promise<string> {
+/** An admin token with exactly `scopes`. */
+export async function scopedToken(base: string, scopes: string[]): Promise<string> {
   const r = await call(base, "POST", "/v1/admin/tokens", {
     token: ADMIN_TOKEN,
     json: { name: "ops", scopes },
@@ -79,25 +95,42 @@ async function scopedToken(base: string, scopes: string[]): Promise<string> {
   return r.body.token;
 }
 
-/** Registers the suite for one backend; `factory()` returns null when the backend is unavailable. */
-export function registerApiSuite(
+/** Registers one suite test: a server over a fresh store of the backend, per test. */
+export type SuiteTest = (
+  name: string,
+  fn: (ctx: Ctx) => Promise<void>,
+  options?: SuiteOptions,
+) => void;
+
+/** The {@link SuiteTest} of one backend; `factory()` returns null when the backend is unavailable. */
+export function suiteTest(
   label: string,
   factory: () => StoreFactory | null,
   ignoreReason?: string,
-): void {
-  const t = (name: string, fn: (ctx: Ctx) => Promise<void>, options: Partial<TestServerOptions> = {}) => {
+): SuiteTest {
+  return (name, fn, options = {}) => {
     Deno.test({
       name: `[${label}] ${name}${ignoreReason ? ` (skipped: ${ignoreReason})` : ""}`,
       ignore: ignoreReason !== undefined,
       fn: () => withServer(factory()!, options, fn),
     });
   };
+}
+
+/** Registers the suite for one backend; `factory()` returns null when the backend is unavailable. */
+export function registerApiSuite(
+  label: string,
+  factory: () => StoreFactory | null,
+  ignoreReason?: string,
+): void {
+  const t = suiteTest(label, factory, ignoreReason);
 
   t("health, readiness, metrics, unknown routes and request ids", async ({ base }) => {
     assert.equal((await call(base, "GET", "/healthz")).status, 200);
     const ready = await call(base, "GET", "/readyz");
     assert.equal(ready.status, 200);
-    const metrics = await call(base, "GET", "/metrics");
+    assert.equal((await call(base, "GET", "/metrics")).status, 401, "metrics need a token");
+    const metrics = await call(base, "GET", "/metrics", { token: ADMIN_TOKEN });
     assert.equal(metrics.status, 200);
     assert.match(
       metrics.text,
@@ -506,87 +539,100 @@ export function registerApiSuite(
     assert.equal(inspect.body.status_history.length, 3, "history is bounded by statusHistoryLimit");
     assert.equal(inspect.body.status_history[0].uptime_seconds, 4, "newest first");
     assert.equal(inspect.body.last_report.future_field, undefined, "unknown fields are not stored");
-    const metrics = await call(base, "GET", "/metrics");
+    const metrics = await call(base, "GET", "/metrics", { token: ADMIN_TOKEN });
     assert.match(metrics.text, /keeptrusts_control_plane_gateways\{status="offline"\} 2/);
   }, { statusHistoryLimit: 3 });
 
-  t("events: batch ingest with forced gateway id, dedupe, filtered queries", async ({ base, clock }) => {
-    const a = await createGateway(base, "a");
-    const b = await createGateway(base, "b");
-    const at = (secondsAgo: number) => new Date(clock.now().getTime() - secondsAgo * 1000).toISOString();
-    const events = [
-      { id: "e1", timestamp: at(600), verdict: "allow", gateway_id: "spoofed", policy_results: [] },
-      {
-        id: "e2",
-        timestamp: at(120),
-        verdict: "block",
-        policy: "prompt-injection",
-        reason_code: "input_blocked",
-        policy_results: [{ policy: "prompt-injection", verdict: "block" }],
-      },
-      {
-        id: "e3",
-        timestamp: at(60),
-        verdict: "redact",
-        policy_results: [{ policy: "pii-detector", verdict: "redact" }],
-      },
-    ];
-    const posted = await call(base, "POST", "/v1/events", { token: a.token, json: { events } });
-    assert.equal(posted.status, 202, posted.text);
-    assert.deepEqual(posted.body, { accepted: 3, stored: 3, duplicates: 0 });
-    const retried = await call(base, "POST", "/v1/events", { token: a.token, json: { events } });
-    assert.deepEqual(retried.body, { accepted: 3, stored: 0, duplicates: 3 });
-    assert.equal(
-      (await call(base, "POST", "/v1/events", {
-        token: b.token,
-        json: { events: [{ id: "e1", verdict: "block", timestamp: at(1) }] },
-      }))
-        .status,
-      202,
-    );
-    const invalid = await call(base, "POST", "/v1/events", {
-      token: a.token,
-      json: { events: [{ id: "ok", verdict: "allow" }, { id: "bad", verdict: "maybe" }] },
-    });
-    assert.equal(invalid.status, 422);
-    assert.equal(invalid.body.error.details[0].path, "events[1].verdict");
-    const big = await call(base, "POST", "/v1/events", {
-      token: a.token,
-      json: { events: [{ id: "big", verdict: "redact", timestamp: at(700), content: "x".repeat(100_000) }] },
-    });
-    assert.equal(big.status, 202, "an event with oversized content is kept without the content");
-    const tooMany = await call(base, "POST", "/v1/events", {
-      token: a.token,
-      json: { events: Array.from({ length: 1001 }, (_, i) => ({ id: `x${i}`, verdict: "allow" })) },
-    });
-    assert.equal(tooMany.status, 422);
-
-    const q = async (query: string) => {
-      const res = await call(base, "GET", `/v1/events${query}`, { token: ADMIN_TOKEN });
-      assert.equal(res.status, 200, res.text);
-      return res.body.items.map((e: { id: string; gateway_id: string }) =>
-        `${e.gateway_id === a.id ? "a" : "b"}:${e.id}`
+  t(
+    "events: batch ingest with forced gateway id, dedupe, filtered queries by receipt time",
+    async ({ base, clock }) => {
+      const a = await createGateway(base, "a");
+      const b = await createGateway(base, "b");
+      const at = (secondsAgo: number) => new Date(clock.now().getTime() - secondsAgo * 1000).toISOString();
+      const events = [
+        { id: "e1", timestamp: at(200), verdict: "allow", gateway_id: "spoofed", policy_results: [] },
+        {
+          id: "e2",
+          timestamp: at(120),
+          verdict: "block",
+          policy: "prompt-injection",
+          reason_code: "input_blocked",
+          policy_results: [{ policy: "prompt-injection", verdict: "block" }],
+        },
+        {
+          id: "e3",
+          timestamp: at(60),
+          verdict: "redact",
+          policy_results: [{ policy: "pii-detector", verdict: "redact" }],
+        },
+      ];
+      const posted = await call(base, "POST", "/v1/events", { token: a.token, json: { events } });
+      assert.equal(posted.status, 202, posted.text);
+      assert.deepEqual(posted.body, { accepted: 3, stored: 3, duplicates: 0 });
+      const retried = await call(base, "POST", "/v1/events", { token: a.token, json: { events } });
+      assert.deepEqual(retried.body, { accepted: 3, stored: 0, duplicates: 3 });
+      clock.advance(400);
+      const invalid = await call(base, "POST", "/v1/events", {
+        token: a.token,
+        json: { events: [{ id: "ok", verdict: "allow" }, { id: "bad", verdict: "maybe" }] },
+      });
+      assert.equal(invalid.status, 422);
+      assert.equal(invalid.body.error.details[0].path, "events[1].verdict");
+      const big = await call(base, "POST", "/v1/events", {
+        token: a.token,
+        json: {
+          events: [{ id: "big", verdict: "redact", timestamp: at(250), content: "x".repeat(100_000) }],
+        },
+      });
+      assert.equal(big.status, 202, "an event with oversized content is kept without the content");
+      const bigReceived = clock.now().toISOString();
+      clock.advance(10);
+      assert.equal(
+        (await call(base, "POST", "/v1/events", {
+          token: b.token,
+          json: { events: [{ id: "e1", verdict: "block", timestamp: at(1) }] },
+        }))
+          .status,
+        202,
       );
-    };
-    assert.deepEqual(await q(""), ["b:e1", "a:e3", "a:e2", "a:e1", "a:big"]);
-    const bigStored = (await call(base, "GET", "/v1/events?verdict=redact", { token: ADMIN_TOKEN })).body
-      .items
-      .find((e: { id: string }) => e.id === "big");
-    assert.equal(bigStored.content, undefined);
-    assert.equal(bigStored.content_omitted, "too_large");
-    const all = await call(base, "GET", "/v1/events", { token: ADMIN_TOKEN });
-    assert.ok(all.body.items.every((e: { gateway_id: string }) => e.gateway_id !== "spoofed"));
-    assert.deepEqual(await q("?verdict=block"), ["b:e1", "a:e2"]);
-    assert.deepEqual(await q(`?gateway_id=${a.id}&limit=2`), ["a:e3", "a:e2"]);
-    assert.deepEqual(await q("?policy=pii-detector"), ["a:e3"]);
-    assert.deepEqual(await q("?policy=prompt-injection"), ["a:e2"]);
-    assert.deepEqual(await q("?since=5m"), ["b:e1", "a:e3", "a:e2"]);
-    assert.deepEqual(await q(`?since=${encodeURIComponent(at(90))}`), ["b:e1", "a:e3"]);
-    assert.equal((await call(base, "GET", "/v1/events?since=yesterday", { token: ADMIN_TOKEN })).status, 400);
-    assert.equal((await call(base, "GET", "/v1/events?verdict=maybe", { token: ADMIN_TOKEN })).status, 400);
-    const noScope = await scopedToken(base, ["gateways:read"]);
-    assert.equal((await call(base, "GET", "/v1/events", { token: noScope })).status, 403);
-  });
+      const tooMany = await call(base, "POST", "/v1/events", {
+        token: a.token,
+        json: { events: Array.from({ length: 1001 }, (_, i) => ({ id: `x${i}`, verdict: "allow" })) },
+      });
+      assert.equal(tooMany.status, 422);
+
+      const q = async (query: string) => {
+        const res = await call(base, "GET", `/v1/events${query}`, { token: ADMIN_TOKEN });
+        assert.equal(res.status, 200, res.text);
+        return res.body.items.map((e: { id: string; gateway_id: string }) =>
+          `${e.gateway_id === a.id ? "a" : "b"}:${e.id}`
+        );
+      };
+      // Newest received first; one batch in the order of its (clamped) stamps.
+      assert.deepEqual(await q(""), ["b:e1", "a:big", "a:e3", "a:e2", "a:e1"]);
+      const bigStored = (await call(base, "GET", "/v1/events?verdict=redact", { token: ADMIN_TOKEN })).body
+        .items
+        .find((e: { id: string }) => e.id === "big");
+      assert.equal(bigStored.content, undefined);
+      assert.equal(bigStored.content_omitted, "too_large");
+      const all = await call(base, "GET", "/v1/events", { token: ADMIN_TOKEN });
+      assert.ok(all.body.items.every((e: { gateway_id: string }) => e.gateway_id !== "spoofed"));
+      assert.deepEqual(await q("?verdict=block"), ["b:e1", "a:e2"]);
+      assert.deepEqual(await q(`?gateway_id=${a.id}&limit=2`), ["a:big", "a:e3"]);
+      assert.deepEqual(await q("?policy=pii-detector"), ["a:e3"]);
+      assert.deepEqual(await q("?policy=prompt-injection"), ["a:e2"]);
+      assert.deepEqual(await q("?since=5m"), ["b:e1", "a:big"], "since counts from receipt");
+      assert.deepEqual(await q(`?since=${encodeURIComponent(bigReceived)}`), ["b:e1", "a:big"]);
+      assert.deepEqual(await q("?since=5s"), ["b:e1"]);
+      assert.equal(
+        (await call(base, "GET", "/v1/events?since=yesterday", { token: ADMIN_TOKEN })).status,
+        400,
+      );
+      assert.equal((await call(base, "GET", "/v1/events?verdict=maybe", { token: ADMIN_TOKEN })).status, 400);
+      const noScope = await scopedToken(base, ["gateways:read"]);
+      assert.equal((await call(base, "GET", "/v1/events", { token: noScope })).status, 403);
+    },
+  );
 
   t(
     "config variables: encrypted at rest, never listed, gateways read only what they reference",

@@ -262,7 +262,11 @@ Deno.test("kt gateway/config/events client commands against a real control plane
       json: {
         events: [
           ev(1, "allow"),
-          ev(2, "block", { policy: "prompt-injection", reason_code: "input_blocked" }),
+          ev(2, "block", {
+            policy: "prompt-injection",
+            reason_code: "input_blocked",
+            coverage: { scanned: { messages: 2, tools: 1 }, media: 1, refused: null },
+          }),
           ev(3, "redact", { policy_results: [{ policy: "pii-detector", verdict: "redact" }] }),
         ],
       },
@@ -271,13 +275,19 @@ Deno.test("kt gateway/config/events client commands against a real control plane
     const tail = await run(["events", "tail", "--since", "5m"]);
     assert.equal(tail.code, 0, tail.err);
     const rows = tail.out.trim().split("\n");
-    assert.match(rows[0], /^TIME\s+GATEWAY\s+VERDICT\s+POLICY\s+REASON\s+MODEL\s+STATUS\s+LATENCY$/);
+    assert.match(
+      rows[0],
+      /^TIME\s+GATEWAY\s+VERDICT\s+POLICY\s+REASON\s+MODEL\s+STATUS\s+LATENCY\s+COVERAGE$/,
+    );
     assert.deepEqual(
       rows.slice(1).map((r) => r.split(/\s+/)[2]),
       ["allow", "block", "redact"],
       "oldest first",
     );
-    assert.match(rows[2], /prompt-injection\s+input_blocked\s+gpt-4o-mini\s+409\s+12ms/);
+    assert.match(
+      rows[2],
+      /prompt-injection\s+input_blocked\s+gpt-4o-mini\s+409\s+12ms\s+messages 2, tools 1; media 1$/,
+    );
     assert.match(rows[3], /pii-detector/);
     const blocked = await run(["events", "tail", "--verdict", "block", "--json"]);
     const lines = blocked.out.trim().split("\n").map((l) => JSON.parse(l));

@@ -60,6 +60,11 @@ Deno.test("kt-control-plane migrate and token create open the store their flags 
       const ci = await authenticateToken(store, second.stdout.trim());
       assert.equal(ci?.name, "ci");
       assert.ok(ci!.scopes.has("configurations:write"), "all admin scopes by default");
+      const audit = await store.queryAudit({ action: "token_created", limit: 10 });
+      assert.deepEqual(audit.map((e) => [e.subject, e.tokenId]).reverse(), [[ops!.tokenId, null], [
+        ci!.tokenId,
+        null,
+      ]]);
     } finally {
       await store.close();
     }
@@ -88,6 +93,19 @@ Deno.test("kt-control-plane migrate warns when --database carries a password, an
     assert.equal(fromEnv.code, 1);
     assert.ok(!fromEnv.stderr.includes("visible in the process list"), "the environment is the safe place");
     assert.ok(!fromEnv.stderr.includes("hunter2-env-secret"), fromEnv.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kt-control-plane serve refuses a malformed --event-rate-limit or --event-clock-skew (exit 2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kt-cp-cli-" });
+  try {
+    for (const [flag, value] of [["--event-rate-limit", "fast"], ["--event-clock-skew", "-5"]]) {
+      const r = await controlPlane(dir, ["serve", "--data-dir", dir, "--listen", "127.0.0.1:0", flag, value]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${flag} must be a whole number, 0 or more \\(got "${value}"\\)`));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

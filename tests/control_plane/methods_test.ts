@@ -113,7 +113,7 @@ Deno.test("unknown paths stay 404 unknown_route without Allow; both are counted 
       assert.equal(r.headers.get("allow"), null, `${method} ${path}`);
     }
     await call(base, "PATCH", "/v1/config-variables", { token: ADMIN_TOKEN });
-    const metrics = await call(base, "GET", "/metrics");
+    const metrics = await call(base, "GET", "/metrics", { token: ADMIN_TOKEN });
     assert.match(metrics.text, /route="unmatched",status="405"\} 1/);
     assert.match(metrics.text, /route="unmatched",status="404"\} 1/);
     assert.ok(!metrics.text.includes("/nothing-here"), "no raw paths in labels");

@@ -96,7 +96,8 @@ async function drive(url: string, admin: string): Promise<void> {
   });
   assert.equal(status.status, 200);
   assert.equal((await call(url, "GET", "/readyz")).status, 200);
-  assert.equal((await call(url, "GET", "/metrics")).status, 200);
+  assert.equal((await call(url, "GET", "/metrics")).status, 401, "metrics need a token");
+  assert.equal((await call(url, "GET", "/metrics", { token: admin })).status, 200);
 }
 
 Deno.test("kt-control-plane serve under controlPlaneFlags: SQLite, generated key and bootstrap token, restart", async () => {

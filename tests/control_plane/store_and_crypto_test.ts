@@ -10,6 +10,7 @@ import {
   SecretDecryptionError,
 } from "../../src/control_plane/crypto.ts";
 import { MIGRATIONS } from "../../src/control_plane/store/migrations.ts";
+import { checkMigration3 } from "./migration_checks.ts";
 import { openSqliteStore } from "../../src/control_plane/store/sqlite.ts";
 import { toPostgresPlaceholders } from "../../src/control_plane/store/postgres.ts";
 import { parseListen } from "../../src/control_plane/serve.ts";
@@ -35,6 +36,22 @@ Deno.test("migrations: recorded once, re-opening is a no-op, a newer schema is r
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     db.close();
     await assert.rejects(openSqliteStore(path), /newer than this kt-control-plane knows/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("migration 3 on SQLite: full admin tokens keep every scope, others gain nothing", async () => {
+  const { dir, path } = await tempDb();
+  try {
+    const db = new DatabaseSync(path);
+    await checkMigration3("sqlite", (sql, params = []) => {
+      db.prepare(sql).run(...params);
+      return Promise.resolve();
+    }, () => {
+      db.close();
+      return openSqliteStore(path);
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

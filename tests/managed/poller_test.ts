@@ -9,6 +9,7 @@ import type { DecisionEvent } from "../../src/audit/event.ts";
 import { sha256Digest } from "../../src/config/load.ts";
 import { registerSecret } from "../../src/observability/log.ts";
 import { policyKindInfo } from "../../src/policy/registry.ts";
+import { retryAfterMs } from "../../src/managed/client.ts";
 import { EventBuffer, nextPollDelay, Poller, type PollerHost } from "../../src/managed/poller.ts";
 import type { PollResult } from "../../src/managed/protocol.ts";
 import { ConfigRejectedError, validateRuntimeState } from "../../src/managed/validate.ts";
@@ -290,6 +291,48 @@ Deno.test("poller: events buffer boundedly while uploads fail, then flush in bat
       ["e13", "e14"],
     ]);
     assertGreaterOrEqual(h.logs.filter((l) => /uploads resumed/.test(l.msg)).length, 1);
+  } finally {
+    await p.stop();
+    await fake.close();
+  }
+});
+
+Deno.test("poller: a 429 keeps the batch buffered and takes the control plane's Retry-After", async () => {
+  assertEquals(retryAfterMs("3"), 3000);
+  assertEquals(retryAfterMs("0"), 1000, "at least a second");
+  assertEquals(retryAfterMs("999999"), 300_000, "at most five minutes");
+  assertEquals(
+    retryAfterMs(new Date(Date.UTC(2026, 0, 1, 0, 0, 30)).toUTCString(), Date.UTC(2026, 0, 1)),
+    30_000,
+  );
+  assertEquals(retryAfterMs("soon"), undefined);
+  assertEquals(retryAfterMs(null), undefined);
+
+  const fake = fakeControlPlane();
+  const h = fakeHost();
+  const p = poller(fake, h.host, { maxBufferedEvents: 10, eventBatchSize: 4 });
+  try {
+    const ev = (i: number) => ({ id: `e${i}`, verdict: "allow" }) as unknown as DecisionEvent;
+    p.addEvents(Array.from({ length: 6 }, (_, i) => ev(i)));
+    fake.next.push(() =>
+      Response.json(
+        { error: { type: "rate_limit", code: "rate_limited", message: "slow down" } },
+        { status: 429, headers: { "retry-after": "2" } },
+      )
+    );
+    assertEquals(await p.flush(2000), 6, "a rate-limited batch stays buffered");
+    assertEquals(h.dropped(), 0, "nothing is dropped");
+    const warned = h.logs.find((l) => /rate-limits decision events/.test(l.msg));
+    assertEquals(warned?.fields?.retry_after_ms, 2000);
+    for (let i = 0; i < 2; i++) {
+      fake.next.push(async (req) => {
+        fake.events.push((await req.json()).events);
+        return Response.json({ accepted: 1 }, { status: 202 });
+      });
+    }
+    assertEquals(await p.flush(2000), 0);
+    // deno-lint-ignore no-explicit-any
+    assertEquals(fake.events.map((b) => b.map((e: any) => e.id)), [["e0", "e1", "e2", "e3"], ["e4", "e5"]]);
   } finally {
     await p.stop();
     await fake.close();

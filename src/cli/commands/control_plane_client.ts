@@ -21,6 +21,7 @@ import { Command, CommanderError } from "commander";
 import { ApiClientError, ControlPlaneClient } from "../api_client.ts";
 import { formatIssue } from "../../config/errors.ts";
 import { CliError } from "../errors.ts";
+import { describeCoverage } from "../../audit/event.ts";
 
 /** Where a client command reads and writes. */
 export interface ClientIo {
@@ -530,6 +531,7 @@ function eventLine(e: Record<string, unknown>): string[] {
     String(e.model ?? "-"),
     e.status === undefined ? "-" : String(e.status),
     e.latency_ms === undefined ? "-" : `${e.latency_ms}ms`,
+    describeCoverage(e.coverage),
   ];
 }
 
@@ -557,7 +559,17 @@ export function eventsCommand(io: ClientIo = defaultIo()): Command {
       }
       const client = await clientFor(f, io);
       const seen = new Set<string>();
-      const headers = ["TIME", "GATEWAY", "VERDICT", "POLICY", "REASON", "MODEL", "STATUS", "LATENCY"];
+      const headers = [
+        "TIME",
+        "GATEWAY",
+        "VERDICT",
+        "POLICY",
+        "REASON",
+        "MODEL",
+        "STATUS",
+        "LATENCY",
+        "COVERAGE",
+      ];
       let since = f.since;
       let first = true;
       while (true) {

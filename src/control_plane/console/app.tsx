@@ -19,6 +19,7 @@ import type { RouteDeps } from "../context.ts";
 import { hashToken } from "../crypto.ts";
 import { parseTimestamp } from "../http.ts";
 import { GATEWAY_ID, VERSION } from "../routes/configurations.ts";
+import { AUDIT_ACTIONS } from "../store/types.ts";
 import {
   apiMessage,
   type ConsoleContext,
@@ -47,6 +48,7 @@ import {
   type EventJson,
   EventsPage,
   EventsTable,
+  eventTime,
   RANGES,
 } from "./pages/events.tsx";
 import { FleetBody, FleetPage, loadFleet, STATUSES } from "./pages/fleet.tsx";
@@ -54,6 +56,8 @@ import { GatewayPage, GatewaySummary } from "./pages/gateway.tsx";
 import { LoginPage } from "./pages/login.tsx";
 import { ReviewPage, RolloutPage, RolloutProgress, WatchPage } from "./pages/rollout.tsx";
 import { VariablesPage } from "./pages/variables.tsx";
+import { type AuditFilters, AuditPage } from "./pages/audit.tsx";
+import type { AuditJson } from "../routes/audit.ts";
 import { checkCsrf, CsrfError, SECURITY_HEADERS } from "./security.ts";
 import { type ConsoleSession, SESSION_COOKIE, type SessionLimits, SessionStore } from "./session.ts";
 import { ASSETS } from "./vendor/assets.ts";
@@ -703,7 +707,7 @@ export function createConsoleApp(
     if (!r.ok) return { events: [], error: apiMessage(r), truncated: false };
     let events = r.body.items;
     const until = f.until ? parseTimestamp(f.until) : null;
-    if (until) events = events.filter((e) => Date.parse(String(e.timestamp)) <= until.getTime());
+    if (until) events = events.filter((e) => Date.parse(String(eventTime(e))) <= until.getTime());
     return { events, truncated: r.body.items.length >= limit };
   };
 
@@ -797,6 +801,33 @@ export function createConsoleApp(
         return await variablesPage(c, s, name, sensitive, { kind: "error", text }, r.status);
       }
       return c.redirect(`/console/variables?saved=${encodeURIComponent(name)}`, 303);
+    }),
+  );
+
+  // ------------------------------------------------------------ audit trail
+
+  con.get(
+    "/audit",
+    page(async (c, s) => {
+      const action = c.req.query("action") ?? "";
+      const gateway = (c.req.query("gateway") ?? "").trim().slice(0, 128);
+      const filters: AuditFilters = {
+        action: AUDIT_ACTIONS.some((a) => a === action) ? action : "",
+        gateway,
+      };
+      const q = new URLSearchParams({ limit: "200" });
+      if (filters.action) q.set("action", filters.action);
+      if (gateway) q.set("gateway_id", gateway);
+      const r = await s.api.get<Items<AuditJson>>(`/v1/admin/audit?${q}`);
+      return await html(
+        c,
+        <AuditPage
+          s={s}
+          filters={filters}
+          entries={r.ok ? r.body.items : []}
+          error={r.ok ? undefined : apiMessage(r)}
+        />,
+      );
     }),
   );
 

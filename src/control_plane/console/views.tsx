@@ -27,7 +27,7 @@ export interface Viewer {
 }
 
 /** Sections of the main navigation. */
-export type Section = "fleet" | "configs" | "rollout" | "events" | "variables" | "none";
+export type Section = "fleet" | "configs" | "rollout" | "events" | "variables" | "audit" | "none";
 
 const NAV: ReadonlyArray<[Section, string, string]> = [
   ["fleet", "/console/fleet", "Fleet"],
@@ -35,6 +35,7 @@ const NAV: ReadonlyArray<[Section, string, string]> = [
   ["rollout", "/console/rollout", "Rollout"],
   ["events", "/console/events", "Events"],
   ["variables", "/console/variables", "Variables"],
+  ["audit", "/console/audit", "Audit"],
 ];
 
 /** Props of {@link Layout}. */

@@ -1,14 +1,23 @@
 /**
  * Decision events: batched ingest from gateways, filtered queries for admins.
  *
+ * A gateway's clock is not trusted: each stamp is clamped to the receipt time ±
+ * `eventClockSkewSeconds` (the stamp as sent is kept as `sent_timestamp`), and
+ * events are ordered, filtered by `since` and pruned by their receipt time, so
+ * a gateway cannot pin its events to the top of the log or out of retention.
+ * Each gateway may post `eventRateLimit` events a second (bursts up to
+ * `eventBurst`); beyond that a batch is refused whole with 429 and
+ * `Retry-After`, and the gateway keeps it buffered.
+ *
  * @module
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import { authorize, type ControlPlaneEnv, requireScope } from "../auth.ts";
 import type { RouteDeps } from "../context.ts";
-import { badRequest, validationError } from "../errors.ts";
-import { parseSince, parseTimestamp, readJson } from "../http.ts";
+import { ApiError, badRequest, validationError } from "../errors.ts";
+import { parseIntParam, parseSince, parseTimestamp, readJson } from "../http.ts";
+import { TokenBuckets } from "../rate_limit.ts";
 import type { EventInput } from "../store/types.ts";
 
 const VERDICTS = ["allow", "redact", "block"] as const;
@@ -32,6 +41,10 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
   const { store, options } = deps;
   const app = new Hono<ControlPlaneEnv>();
   let lastPrune = 0;
+  const buckets = options.eventRateLimit > 0
+    ? new TokenBuckets(options.eventRateLimit, options.eventBurst, () => options.now().getTime())
+    : null;
+  const skewMs = options.eventClockSkewSeconds * 1000;
 
   app.post("/v1/events", async (c) => {
     const principal = authorize(c, "events:write", "gateway");
@@ -43,6 +56,8 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
     );
     const now = options.now();
     const receivedAt = now.toISOString();
+    const clamp = (at: Date) =>
+      new Date(Math.min(now.getTime() + skewMs, Math.max(now.getTime() - skewMs, at.getTime())));
     const rows: EventInput[] = [];
     const problems: Array<{ code: string; path: string; message: string }> = [];
     body.events.forEach((raw, i) => {
@@ -71,6 +86,7 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
         return;
       }
       let timestamp = receivedAt;
+      let sentTimestamp: string | null = null;
       if (e.timestamp !== undefined) {
         const at = parseTimestamp(e.timestamp);
         if (!at) {
@@ -81,7 +97,8 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
           });
           return;
         }
-        timestamp = at.toISOString();
+        sentTimestamp = at.toISOString();
+        timestamp = clamp(at).toISOString();
       }
       const id = e.id ?? crypto.randomUUID();
       const policies = new Set<string>();
@@ -96,13 +113,36 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
         policy: e.policy ?? null,
         policies: [...policies],
         configVersion: e.config_version ?? null,
-        body: { ...e, id, timestamp, gateway_id: gatewayId, received_at: receivedAt },
+        body: {
+          ...e,
+          id,
+          timestamp,
+          sent_timestamp: sentTimestamp,
+          gateway_id: gatewayId,
+          received_at: receivedAt,
+        },
       });
     });
     if (problems.length > 0) {
       throw validationError(
         `${problems.length} event(s) are invalid; nothing was stored`,
         problems.slice(0, 50),
+      );
+    }
+    const take = buckets?.take(gatewayId, rows.length);
+    if (take && !take.ok) {
+      options.log("warn", "event batch refused: rate limit", {
+        gateway_id: gatewayId,
+        events: rows.length,
+        retry_after_seconds: take.retryAfterSeconds,
+        token_id: principal.tokenId,
+      });
+      throw new ApiError(
+        429,
+        "rate_limit",
+        "rate_limited",
+        `this gateway may post ${options.eventRateLimit} events a second (bursts of ${options.eventBurst}); retry this batch after ${take.retryAfterSeconds} s`,
+        { headers: { "retry-after": String(take.retryAfterSeconds) } },
       );
     }
     const inserted = await store.insertEvents(rows);
@@ -128,13 +168,7 @@ export function eventRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
         throw badRequest("invalid_parameter", `${key} is not a valid name`);
       }
     }
-    let limit = 50;
-    if (q.limit !== undefined) {
-      if (!/^\d{1,5}$/.test(q.limit) || Number(q.limit) < 1) {
-        throw badRequest("invalid_parameter", "limit must be a whole number from 1 to 1000");
-      }
-      limit = Math.min(1000, Number(q.limit));
-    }
+    const limit = parseIntParam(q.limit, "limit", { min: 1, max: 1000, fallback: 50 });
     const items = await store.queryEvents({
       since: q.since !== undefined ? parseSince(q.since, now).toISOString() : undefined,
       verdict,

@@ -1,16 +1,22 @@
 /**
  * Gateway registration and inspection (`/v1/admin/gateways…`).
  *
+ * Registering a gateway and rotating its token mint a gateway token, which
+ * reads that gateway's config and the secrets it references: both take every
+ * scope such a token amounts to (`GATEWAY_TOKEN_AUTHORITY`), so `gateways:write`
+ * alone cannot mint a way to read secrets. Both are in the audit trail; a
+ * rotation names the tokens it revoked.
+ *
  * @module
  */
 import { type GatewayJson, rolloutJson } from "../wire.ts";
 import { Hono } from "hono";
 import { z } from "zod";
-import { type ControlPlaneEnv, mintGatewayToken, requireScope } from "../auth.ts";
+import { type ControlPlaneEnv, GATEWAY_TOKEN_AUTHORITY, mintGatewayToken, requireScope } from "../auth.ts";
 import { type RouteDeps, shownStatus } from "../context.ts";
 import { randomId } from "../crypto.ts";
 import { ApiError, notFound } from "../errors.ts";
-import { readJson } from "../http.ts";
+import { parseIntParam, readJson } from "../http.ts";
 import type { GatewayRecord } from "../store/types.ts";
 import { applyRollout, GATEWAY_ID, gatewayIdParam } from "./configurations.ts";
 
@@ -42,7 +48,7 @@ export function gatewayRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
   const { store, options } = deps;
   const app = new Hono<ControlPlaneEnv>();
 
-  app.post("/v1/admin/gateways", requireScope("gateways:write"), async (c) => {
+  app.post("/v1/admin/gateways", requireScope(GATEWAY_TOKEN_AUTHORITY), async (c) => {
     const principal = c.get("principal")!;
     const body = await readJson(c, createSchema, options.maxJsonBytes);
     const now = options.now();
@@ -66,7 +72,7 @@ export function gatewayRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
     if (!(await store.insertGateway(gateway, minted.record))) {
       throw new ApiError(409, "conflict", "already_exists", `a gateway with id "${id}" already exists`);
     }
-    options.log("info", "gateway registered", { gateway_id: id, token_id: principal.tokenId });
+    await deps.audit.record(c, "gateway_registered", { gatewayId: id, subject: minted.record.id });
     c.header("location", `/v1/admin/gateways/${encodeURIComponent(id)}`);
     return c.json({
       id,
@@ -87,7 +93,7 @@ export function gatewayRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
     const id = gatewayIdParam(c.req.param("id"));
     const g = await store.getGateway(id);
     if (!g) throw notFound(`unknown gateway "${id}"`);
-    const limit = Math.min(100, Math.max(0, Number(c.req.query("history") ?? 10) || 0));
+    const limit = parseIntParam(c.req.query("history"), "history", { min: 0, max: 100, fallback: 10 });
     const history = limit > 0 ? await store.statusHistory(id, limit) : [];
     const rollouts = await store.listRollouts(id, 10);
     return c.json({
@@ -125,21 +131,29 @@ export function gatewayRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
   });
 
   // Rotates a gateway's token: revokes every token bound to the gateway and returns a new one once.
-  app.post("/v1/admin/gateways/:id/token", requireScope("gateways:write"), async (c) => {
+  app.post("/v1/admin/gateways/:id/token", requireScope(GATEWAY_TOKEN_AUTHORITY), async (c) => {
     const principal = c.get("principal")!;
     const id = gatewayIdParam(c.req.param("id"));
     const g = await store.getGateway(id);
     if (!g) throw notFound(`unknown gateway "${id}"`);
     const now = options.now();
     const minted = mintGatewayToken(id, principal.tokenId, now);
-    await store.insertToken(minted.record);
-    for (const t of await store.listTokens()) {
-      if (t.gatewayId === id && t.id !== minted.record.id && !t.revokedAt) {
-        await store.revokeToken(t.id, now.toISOString());
-      }
-    }
-    options.log("info", "gateway token rotated", { gateway_id: id, token_id: principal.tokenId });
-    return c.json({ id, token: minted.token, token_id: minted.record.id, scopes: minted.record.scopes }, 201);
+    const revoked = await store.rotateGatewayToken(minted.record, now.toISOString());
+    await deps.audit.record(c, "gateway_token_rotated", {
+      gatewayId: id,
+      subject: minted.record.id,
+      details: { revoked_token_ids: revoked },
+    });
+    return c.json({
+      id,
+      token: minted.token,
+      token_id: minted.record.id,
+      scopes: minted.record.scopes,
+      revoked_token_ids: revoked,
+      message: revoked.length > 0
+        ? `revoked ${revoked.length} earlier token(s) of gateway "${id}": it stops working until it runs with the new token`
+        : `gateway "${id}" had no active token`,
+    }, 201);
   });
 
   return app;

@@ -1,12 +1,23 @@
 /**
- * Admin tokens: mint scoped tokens (e.g. a read-only operator token), list and
- * revoke them. A caller can only grant scopes it holds itself.
+ * Admin tokens: mint scoped tokens (e.g. a read-only operator token or a
+ * metrics scrape token), list and revoke them. A caller can grant only scopes
+ * it holds, and revoke only tokens whose authority it holds (`authorityOf`: a
+ * gateway token amounts to `GATEWAY_TOKEN_AUTHORITY`), so a `tokens:write`
+ * token cannot lock out the full admin or cut off gateways it could not have
+ * minted. Every mint and revocation is in the audit trail.
  *
  * @module
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { ADMIN_SCOPES, type ControlPlaneEnv, mintAdminToken, requireScope } from "../auth.ts";
+import {
+  ADMIN_SCOPES,
+  authorityOf,
+  type ControlPlaneEnv,
+  mintAdminToken,
+  missingScopes,
+  requireScope,
+} from "../auth.ts";
 import type { RouteDeps } from "../context.ts";
 import { insufficientScope, notFound } from "../errors.ts";
 import { readJson } from "../http.ts";
@@ -15,6 +26,8 @@ const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   scopes: z.array(z.enum(ADMIN_SCOPES)).min(1).optional(),
 });
+
+const TOKEN_ID = /^tok_[A-Za-z0-9_-]{1,100}$/;
 
 /** The `/v1/admin/tokens` routes. */
 export function tokenRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
@@ -28,17 +41,13 @@ export function tokenRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
     const scopes = [
       ...new Set(body.scopes ?? ADMIN_SCOPES.filter((s) => principal.scopes.has(s))),
     ];
-    const missing = scopes.filter((s) => !principal.scopes.has(s));
+    const missing = missingScopes(principal, scopes);
     if (missing.length > 0) {
       throw insufficientScope(`a token cannot grant scopes it does not hold: ${missing.join(", ")}`);
     }
     const minted = mintAdminToken(body.name, scopes, principal.tokenId, options.now());
     await store.insertToken(minted.record);
-    options.log("info", "admin token created", {
-      new_token_id: minted.record.id,
-      scopes,
-      token_id: principal.tokenId,
-    });
+    await deps.audit.record(c, "token_created", { subject: minted.record.id, details: { scopes } });
     return c.json({
       id: minted.record.id,
       name: minted.record.name,
@@ -65,11 +74,26 @@ export function tokenRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
   });
 
   app.delete("/v1/admin/tokens/:id", requireScope("tokens:write"), async (c) => {
+    const principal = c.get("principal")!;
     const id = c.req.param("id");
+    const target = TOKEN_ID.test(id) ? await store.getToken(id) : null;
+    if (!target || target.revokedAt) throw notFound(`no active token "${id.slice(0, 100)}"`);
+    const missing = missingScopes(principal, authorityOf(target));
+    if (missing.length > 0) {
+      throw insufficientScope(
+        `a token can revoke only tokens whose scopes it holds; ${
+          target.kind === "gateway" ? "a gateway token amounts to" : "that token holds"
+        } ${authorityOf(target).join(" + ")}, and this one lacks ${missing.join(", ")}`,
+      );
+    }
     if (!(await store.revokeToken(id, options.now().toISOString()))) {
       throw notFound(`no active token "${id.slice(0, 100)}"`);
     }
-    options.log("info", "token revoked", { revoked_token_id: id, token_id: c.get("principal")!.tokenId });
+    await deps.audit.record(c, "token_revoked", {
+      subject: id,
+      gatewayId: target.gatewayId,
+      details: { kind: target.kind },
+    });
     return c.body(null, 204);
   });
 

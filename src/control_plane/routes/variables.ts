@@ -3,19 +3,23 @@
  * { store: NAME }` through them. Sensitive values are encrypted at rest
  * (AES-256-GCM, see `crypto.ts`) and never listed.
  *
- * A gateway token may read only the variables its desired config references
- * with `store:` (unless `restrictGatewaySecrets` is off), so one leaked
- * gateway token does not expose every secret.
+ * Reading a value is its own scope, `secrets:read`: an admin token needs it
+ * for `GET /v1/config-variables/{name}`; a gateway token holds it, confined to
+ * the variables its gateway's desired config references with `store:` (unless
+ * `restrictGatewaySecrets` is off), so one leaked gateway token does not expose
+ * every secret. Every read is in the audit trail (token id, variable name,
+ * gateway; never the value), written before the value is sent.
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { authorize, type ControlPlaneEnv, requireScope } from "../auth.ts";
+import { authorize, type ControlPlaneEnv, type Principal, requireScope } from "../auth.ts";
 import type { RouteDeps } from "../context.ts";
 import { SecretDecryptionError } from "../crypto.ts";
 import { ApiError, insufficientScope, notFound } from "../errors.ts";
 import { readJson } from "../http.ts";
+import type { VariableRecord } from "../store/types.ts";
 
 /** Allowed variable names. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,199}$/;
@@ -46,10 +50,9 @@ export function variableRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
       updatedAt: now,
       updatedBy: principal.tokenId,
     });
-    options.log("info", existing ? "config variable updated" : "config variable created", {
-      name: body.name,
-      sensitive: body.sensitive,
-      token_id: principal.tokenId,
+    await deps.audit.record(c, "variable_set", {
+      subject: body.name,
+      details: { sensitive: body.sensitive, replaced: existing !== null },
     });
     return c.json({
       name: body.name,
@@ -77,32 +80,19 @@ export function variableRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
     if (!VARIABLE_NAME.test(name) || !(await store.deleteVariable(name))) {
       throw notFound(`no config variable "${name.slice(0, 200)}"`);
     }
-    options.log("info", "config variable deleted", { name, token_id: c.get("principal")!.tokenId });
+    await deps.audit.record(c, "variable_deleted", { subject: name });
     return c.body(null, 204);
   });
 
-  app.get("/v1/gateway/config-variables/:name", async (c) => {
-    const principal = authorize(c, "secrets:read", "gateway");
-    const name = c.req.param("name");
-    if (!VARIABLE_NAME.test(name)) throw notFound("no such config variable");
-    if (options.restrictGatewaySecrets) {
-      const gateway = await store.getGateway(principal.gatewayId!);
-      const config = gateway?.desiredVersion ? await store.getConfigVersion(gateway.desiredVersion) : null;
-      if (!config || !config.storeRefs.includes(name)) {
-        throw insufficientScope(
-          `the config rolled out to this gateway does not reference "${name}" with secret_key_ref: { store }`,
-        );
-      }
-    }
-    const v = await store.getVariable(name);
-    if (!v) throw notFound(`no config variable "${name}"; create it with POST /v1/config-variables`);
+  /** Decrypts `v`, audits the read, and answers with the value. */
+  const answerValue = async (c: Context<ControlPlaneEnv>, principal: Principal, v: VariableRecord) => {
     let value = v.value;
     if (v.sensitive) {
       try {
-        value = await secrets.decrypt(name, v.value);
+        value = await secrets.decrypt(v.name, v.value);
       } catch (err) {
         if (err instanceof SecretDecryptionError) {
-          options.log("error", "cannot decrypt a config variable", { name, reason: err.message });
+          options.log("error", "cannot decrypt a config variable", { name: v.name, reason: err.message });
           throw new ApiError(
             500,
             "internal_error",
@@ -113,8 +103,46 @@ export function variableRoutes(deps: RouteDeps): Hono<ControlPlaneEnv> {
         throw err;
       }
     }
+    await deps.audit.record(c, "secret_read", {
+      subject: v.name,
+      gatewayId: principal.gatewayId,
+      details: { sensitive: v.sensitive, via: principal.kind },
+    });
     c.header("cache-control", "no-store");
-    return c.json({ name, value, sensitive: v.sensitive });
+    return c.json({ name: v.name, value, sensitive: v.sensitive });
+  };
+
+  const missing = (name: string) =>
+    notFound(`no config variable "${name}"; create it with POST /v1/config-variables`);
+
+  app.get("/v1/config-variables/:name", requireScope("secrets:read"), async (c) => {
+    const name = c.req.param("name");
+    const v = VARIABLE_NAME.test(name) ? await store.getVariable(name) : null;
+    if (!v) throw missing(name.slice(0, 200));
+    return await answerValue(c, c.get("principal")!, v);
+  });
+
+  app.get("/v1/gateway/config-variables/:name", async (c) => {
+    const principal = authorize(c, "secrets:read", "gateway");
+    const name = c.req.param("name");
+    if (!VARIABLE_NAME.test(name)) throw notFound("no such config variable");
+    if (options.restrictGatewaySecrets) {
+      const gateway = await store.getGateway(principal.gatewayId!);
+      const config = gateway?.desiredVersion ? await store.getConfigVersion(gateway.desiredVersion) : null;
+      if (!config || !config.storeRefs.includes(name)) {
+        options.log("warn", "secret read refused: not referenced by the gateway's config", {
+          name,
+          gateway_id: principal.gatewayId,
+          token_id: principal.tokenId,
+        });
+        throw insufficientScope(
+          `the config rolled out to this gateway does not reference "${name}" with secret_key_ref: { store }`,
+        );
+      }
+    }
+    const v = await store.getVariable(name);
+    if (!v) throw missing(name);
+    return await answerValue(c, principal, v);
   });
 
   return app;

@@ -123,6 +123,36 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX console_sessions_created ON console_sessions (created_at)`,
     ],
   },
+  {
+    version: 3,
+    name: "audit trail, events by receipt time, scopes of full admin tokens",
+    statements: [
+      // Privileged acts (secret reads, token mints, rotations, revocations): ids and names, never values.
+      `CREATE TABLE audit_log (
+        seq {{serial_pk}},
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        token_id TEXT,
+        gateway_id TEXT,
+        subject TEXT,
+        details TEXT NOT NULL,
+        request_id TEXT
+      )`,
+      `CREATE INDEX audit_log_at ON audit_log (at)`,
+      `CREATE INDEX audit_log_action ON audit_log (action, seq)`,
+      // Events are ordered, filtered and pruned by the time the control plane received them.
+      `CREATE INDEX events_received ON events (received_at)`,
+      `CREATE INDEX events_gateway_received ON events (gateway_id, received_at)`,
+      // A token that held every admin scope before secrets:read, audit:read and metrics:read existed
+      // (the bootstrap token) keeps holding every admin scope.
+      `UPDATE tokens SET scopes = substr(scopes, 1, length(scopes) - 1) || ',"secrets:read","audit:read","metrics:read"]'
+        WHERE kind = 'admin'
+          AND scopes LIKE '%"configurations:write"%' AND scopes LIKE '%"configurations:read"%'
+          AND scopes LIKE '%"gateways:write"%' AND scopes LIKE '%"gateways:read"%'
+          AND scopes LIKE '%"events:read"%' AND scopes LIKE '%"tokens:write"%'
+          AND scopes NOT LIKE '%"secrets:read"%'`,
+    ],
+  },
 ];
 
 const SERIAL_PK: Record<StoreBackend, string> = {

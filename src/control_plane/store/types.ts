@@ -29,7 +29,7 @@ export interface TokenRecord {
   revokedAt: string | null;
 }
 
-/** Health a gateway reports about itself (SPEC 5). */
+/** Health a gateway reports about itself (docs/managed.md). */
 export type ReportedStatus = "healthy" | "degraded" | "config_rejected";
 
 /** A registered gateway with its desired version and its latest report. */
@@ -115,8 +115,12 @@ export interface StatusReportInput {
 export interface EventInput {
   id: string;
   gatewayId: string;
-  /** Normalised RFC 3339 UTC timestamp (`toISOString()`). */
+  /**
+   * The gateway's stamp clamped to {@link receivedAt} ± the allowed clock skew, as RFC 3339 UTC
+   * (`toISOString()`); the stamp as sent stays in the body (`sent_timestamp`).
+   */
   timestamp: string;
+  /** When the control plane received the batch: the order, the `since` filter and pruning use it. */
   receivedAt: string;
   verdict: string;
   /** The deciding policy, when any. */
@@ -128,9 +132,9 @@ export interface EventInput {
   body: Record<string, unknown>;
 }
 
-/** Filters of {@link Store.queryEvents}; results are newest first. */
+/** Filters of {@link Store.queryEvents}; results are newest received first. */
 export interface EventQuery {
-  /** Only events at or after this RFC 3339 UTC timestamp. */
+  /** Only events received at or after this RFC 3339 UTC timestamp. */
   since?: string;
   verdict?: string;
   gatewayId?: string;
@@ -171,6 +175,50 @@ export interface ConsoleSessionRecord {
   idleExpiresAt: string;
 }
 
+/** What the audit trail records (ids and names, never a secret value or a token). */
+export const AUDIT_ACTIONS = [
+  "secret_read",
+  "variable_set",
+  "variable_deleted",
+  "token_created",
+  "token_revoked",
+  "gateway_registered",
+  "gateway_token_rotated",
+] as const;
+
+/** One of {@link AUDIT_ACTIONS}. */
+export type AuditAction = typeof AUDIT_ACTIONS[number];
+
+/** One privileged act. */
+export interface AuditEntry {
+  /** Assigned by the store; absent on insert. */
+  seq?: number;
+  /** RFC 3339 UTC (`toISOString()`). */
+  at: string;
+  action: AuditAction;
+  /** Token id of the actor (`tok_…`); null when none (offline CLI). */
+  tokenId: string | null;
+  /** The gateway concerned (a gateway token's own, or the one acted on). */
+  gatewayId: string | null;
+  /** What was acted on: a variable name or a token id. */
+  subject: string | null;
+  /** Small JSON-compatible facts (revoked token ids, scopes); never values. */
+  details: Record<string, unknown>;
+  requestId: string | null;
+}
+
+/** Filters of {@link Store.queryAudit}; results are newest first. */
+export interface AuditQuery {
+  since?: string;
+  action?: string;
+  gatewayId?: string;
+  tokenId?: string;
+  limit: number;
+}
+
+/** The columns of a gateway that its shown status depends on (metrics gauges). */
+export type GatewayLiveness = Pick<GatewayRecord, "reportedStatus" | "lastSeenAt" | "pollIntervalSeconds">;
+
 /** Which SQL backend a store runs on. */
 export type StoreBackend = "sqlite" | "postgres";
 
@@ -190,8 +238,15 @@ export interface Store {
   /** A non-revoked token by hash, or null. */
   findTokenByHash(tokenHash: string): Promise<TokenRecord | null>;
   listTokens(): Promise<TokenRecord[]>;
+  /** A token by id (revoked ones too), or null. */
+  getToken(id: string): Promise<TokenRecord | null>;
   /** Marks a token revoked; false when unknown or already revoked. */
   revokeToken(id: string, at: string): Promise<boolean>;
+  /**
+   * Stores `token` (bound to its gateway) and revokes every other live token of that gateway, in one
+   * transaction; returns the ids revoked.
+   */
+  rotateGatewayToken(token: TokenRecord, at: string): Promise<string[]>;
   /** How many tokens exist at all (revoked included): 0 means a fresh database. */
   countTokens(): Promise<number>;
 
@@ -200,6 +255,8 @@ export interface Store {
   insertGateway(gateway: GatewayRecord, token: TokenRecord): Promise<boolean>;
   getGateway(id: string): Promise<GatewayRecord | null>;
   listGateways(): Promise<GatewayRecord[]>;
+  /** Only what the shown status of every gateway depends on (cheap: for the metrics gauges). */
+  gatewayLiveness(): Promise<GatewayLiveness[]>;
   /**
    * Sets the desired version of every listed gateway in one transaction and
    * records the rollout history. Returns the previous desired version per gateway.
@@ -224,13 +281,21 @@ export interface Store {
   getConfigVersion(version: string): Promise<ConfigVersionRecord | null>;
   /** Newest first. */
   listConfigVersions(): Promise<ConfigVersionSummary[]>;
+  /** How many versions are stored. */
+  countConfigVersions(): Promise<number>;
 
   // events
   /** Stores events, ignoring ones already stored (same gateway and id); returns how many were new. */
   insertEvents(events: readonly EventInput[]): Promise<number>;
   queryEvents(query: EventQuery): Promise<Array<Record<string, unknown>>>;
-  /** Deletes events older than the timestamp; returns how many. */
+  /** Deletes events received before the timestamp; returns how many. */
   pruneEvents(olderThan: string): Promise<number>;
+
+  // audit trail
+  insertAudit(entry: AuditEntry): Promise<void>;
+  queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** Deletes entries older than the timestamp; returns how many. */
+  pruneAudit(olderThan: string): Promise<number>;
 
   // config variables
   upsertVariable(variable: VariableRecord): Promise<void>;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { EventSourceMessage } from "eventsource-parser";
+import { TranslationError } from "../types.ts";
 import {
   assistantBlocks,
   assistantMessage,
@@ -19,35 +20,101 @@ import { parseJson, type SseEmitter, sseTransform } from "./sse.ts";
 /** Default `max_tokens` when the chat request sets none (Anthropic requires it). */
 export const DEFAULT_MAX_TOKENS = 4096;
 
+/** Throws the refusal for a part at `param` that an Anthropic target cannot take. */
+function refuse(param: string, what: string): never {
+  throw new TranslationError(
+    param,
+    "anthropic",
+    `${what} has no equivalent in the Anthropic Messages API, so an anthropic target cannot take it; ` +
+      "remove it or route the request to an OpenAI-family target",
+  );
+}
+
 /** Converts an OpenAI image part to an Anthropic image block. */
-function imageBlock(part: J): J | undefined {
+function imageBlock(part: J, param: string): J {
   const url = typeof part.image_url === "string" ? part.image_url : part.image_url?.url;
-  if (typeof url !== "string") return undefined;
+  if (typeof url !== "string") refuse(param, "an image part without a URL");
   const m = /^data:([^;,]+);base64,(.*)$/s.exec(url);
   if (m) return { type: "image", source: { type: "base64", media_type: m[1], data: m[2] } };
   return { type: "image", source: { type: "url", url } };
 }
 
-/** OpenAI user content → Anthropic content blocks (or a plain string). */
-function userContent(content: unknown): string | J[] {
+const TEXT_FILE =
+  /^(?:text\/|application\/(?:json|xml|yaml|x-yaml|csv|x-ndjson)\b|application\/[\w.+-]*\+(?:json|xml)\b)/;
+
+/** A chat `file` part as an Anthropic document: PDFs as base64 documents, text files as text documents. */
+function documentBlock(part: J, param: string): J {
+  const file = part.file ?? {};
+  if (typeof file.file_data !== "string") refuse(`${param}.file`, "a file given by file_id");
+  const m = /^data:([^;,]*)(;[^,]*)?,(.*)$/s.exec(file.file_data);
+  const type =
+    (m?.[1] || (String(file.filename ?? "").toLowerCase().endsWith(".pdf") ? "application/pdf" : ""))
+      .toLowerCase();
+  const data = m ? m[3] : file.file_data;
+  const base64 = m ? /;base64/i.test(m[2] ?? "") : true;
+  const title = typeof file.filename === "string" ? { title: file.filename } : {};
+  if (type === "application/pdf") {
+    return { type: "document", source: { type: "base64", media_type: "application/pdf", data }, ...title };
+  }
+  if (TEXT_FILE.test(type) || type === "") {
+    let text: string;
+    try {
+      text = base64
+        ? new TextDecoder("utf-8", { fatal: true }).decode(
+          Uint8Array.from(atob(data), (c) => c.charCodeAt(0)),
+        )
+        : decodeURIComponent(data);
+    } catch {
+      refuse(`${param}.file.file_data`, "a file that is neither a PDF nor UTF-8 text");
+    }
+    return { type: "document", source: { type: "text", media_type: "text/plain", data: text }, ...title };
+  }
+  refuse(`${param}.file.file_data`, `a ${type} file`);
+}
+
+/** OpenAI content (a string or parts) of message `i` → Anthropic content blocks (or a plain string). */
+function userContent(content: unknown, i: number): string | J[] {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  const blocks: J[] = [];
-  for (const p of content as J[]) {
-    if (p?.type === "text" && typeof p.text === "string") blocks.push({ type: "text", text: p.text });
-    else if (p?.type === "image_url") {
-      const b = imageBlock(p);
-      if (b) blocks.push(b);
+  return (content as J[]).map((p, j) => {
+    const param = `messages[${i}].content[${j}]`;
+    switch (p?.type) {
+      case "text":
+        return { type: "text", text: String(p.text ?? "") };
+      case "image_url":
+        return imageBlock(p, param);
+      case "file":
+        return documentBlock(p, param);
+      case "input_audio":
+        return refuse(param, "an audio part");
+      default:
+        return refuse(param, `a "${p?.type}" part`);
     }
-  }
-  return blocks;
+  });
+}
+
+/** Text of system, developer and tool content: a string or text parts only. */
+function textOnly(content: unknown, param: string): string {
+  if (typeof content === "string" || content === null || content === undefined) return content ?? "";
+  if (!Array.isArray(content)) return "";
+  (content as J[]).forEach((p, j) => {
+    if (p?.type !== "text") refuse(`${param}[${j}]`, `a "${p?.type}" part here`);
+  });
+  return contentText(content);
 }
 
 function asBlocks(c: string | J[]): J[] {
   return typeof c === "string" ? (c === "" ? [] : [{ type: "text", text: c }]) : c;
 }
 
-/** Translates an OpenAI chat request body into an Anthropic Messages request body. */
+/** Fields of a chat message with no Anthropic equivalent that carry content. */
+const UNCARRIED_MESSAGE_FIELDS = ["name", "audio", "reasoning_content", "reasoning", "annotations"];
+
+/**
+ * Translates an OpenAI chat request body into an Anthropic Messages request body. Every content part
+ * is carried (text, images, PDF and text files as documents, tool calls and results, structured-output
+ * schemas) or the request is refused with a {@link TranslationError} naming the part.
+ */
 export function chatRequestToMessages(body: J): J {
   const system: string[] = [];
   const messages: J[] = [];
@@ -57,17 +124,39 @@ export function chatRequestToMessages(body: J): J {
       last.content = [...asBlocks(last.content), ...asBlocks(content)];
     } else messages.push({ role, content });
   };
-  for (const m of (Array.isArray(body.messages) ? body.messages : []) as J[]) {
+  (Array.isArray(body.messages) ? body.messages as J[] : []).forEach((m, i) => {
+    for (const f of UNCARRIED_MESSAGE_FIELDS) {
+      if (m?.[f] !== undefined && m[f] !== null) refuse(`messages[${i}].${f}`, `a message's "${f}"`);
+    }
     switch (m?.role) {
       case "system":
       case "developer":
-        system.push(contentText(m.content));
+        system.push(textOnly(m.content, `messages[${i}].content`));
         break;
       case "user":
-        push("user", userContent(m.content));
+        push("user", userContent(m.content, i));
         break;
       case "assistant": {
-        const { text, blocks } = assistantBlocks(m.content, m.tool_calls);
+        if (Array.isArray(m.content)) {
+          (m.content as J[]).forEach((p, j) => {
+            if (p?.type !== "text" && p?.type !== "refusal") {
+              refuse(`messages[${i}].content[${j}]`, `a "${p?.type}" part`);
+            }
+          });
+        }
+        const content = Array.isArray(m.content)
+          ? (m.content as J[]).map((p) => p.text ?? p.refusal ?? "").join("")
+          : m.content;
+        const calls = [...(Array.isArray(m.tool_calls) ? m.tool_calls : [])] as J[];
+        calls.forEach((tc, t) => {
+          if (tc?.type === "custom") refuse(`messages[${i}].tool_calls[${t}]`, "a custom tool call");
+        });
+        if (m.function_call) calls.push({ id: m.function_call.name, function: m.function_call });
+        const refusal = typeof m.refusal === "string" && m.refusal !== "" ? m.refusal : "";
+        const { text, blocks } = assistantBlocks(
+          refusal ? `${content ?? ""}${content ? "\n" : ""}${refusal}` : content,
+          calls,
+        );
         push("assistant", blocks.length === 1 && blocks[0].type === "text" ? text : blocks);
         break;
       }
@@ -76,10 +165,16 @@ export function chatRequestToMessages(body: J): J {
         push("user", [{
           type: "tool_result",
           tool_use_id: String(m.tool_call_id ?? m.name ?? ""),
-          content: contentText(m.content),
+          content: textOnly(m.content, `messages[${i}].content`),
         }]);
         break;
     }
+  });
+  for (const f of ["web_search_options", "audio"]) {
+    if (body[f] !== undefined && body[f] !== null) refuse(f, `"${f}"`);
+  }
+  if (Array.isArray(body.modalities) && body.modalities.includes("audio")) {
+    refuse("modalities", "audio output");
   }
   const out: J = {
     model: body.model,
@@ -93,25 +188,42 @@ export function chatRequestToMessages(body: J): J {
     out.stop_sequences = Array.isArray(body.stop) ? body.stop : [body.stop];
   }
   if (body.stream === true) out.stream = true;
-  if (Array.isArray(body.tools) && body.tools.length) {
-    out.tools = (body.tools as J[]).filter((t) => t?.type === "function" || t?.function).map((t) => ({
+  const tools: J[] = [];
+  (Array.isArray(body.tools) ? body.tools as J[] : []).forEach((t, k) => {
+    if (t?.type !== "function" && !t?.function) refuse(`tools[${k}]`, `a "${t?.type}" tool`);
+    tools.push({
       name: t.function.name,
       ...(t.function.description ? { description: t.function.description } : {}),
       input_schema: t.function.parameters ?? { type: "object", properties: {} },
-    }));
-  }
-  const tc = body.tool_choice;
+    });
+  });
+  (Array.isArray(body.functions) ? body.functions as J[] : []).forEach((f) => {
+    tools.push({
+      name: f.name,
+      ...(f.description ? { description: f.description } : {}),
+      input_schema: f.parameters ?? { type: "object", properties: {} },
+    });
+  });
+  if (tools.length) out.tools = tools;
+  const tc = body.tool_choice ?? body.function_call;
   let choice: J | undefined;
   if (tc === "auto") choice = { type: "auto" };
   else if (tc === "required") choice = { type: "any" };
   else if (tc === "none") choice = { type: "none" };
-  else if (tc && typeof tc === "object" && tc.function?.name) {
-    choice = { type: "tool", name: tc.function.name };
+  else if (tc && typeof tc === "object" && (tc.function?.name || tc.name)) {
+    choice = { type: "tool", name: tc.function?.name ?? tc.name };
   }
   if (body.parallel_tool_calls === false && out.tools) {
     choice = { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   }
   if (choice && out.tools) out.tool_choice = choice;
+  const format = body.response_format;
+  if (format?.type === "json_schema") {
+    out.output_config = { format: { type: "json_schema", schema: format.json_schema?.schema ?? {} } };
+    if (format.json_schema?.description) {
+      refuse("response_format.json_schema.description", "a structured-output description");
+    }
+  }
   if (typeof body.user === "string") out.metadata = { user_id: body.user };
   return out;
 }
@@ -134,6 +246,11 @@ function chatUsage(u: J | undefined): J {
 export function messagesResponseToChat(msg: J, fallbackModel: string): J {
   const { role, content, tool_calls } = assistantMessage(msg.content);
   const message: J = { role, content, refusal: null };
+  // Thinking blocks carry the model's reasoning: chat clients read it as `reasoning_content`.
+  const thinking = (Array.isArray(msg.content) ? msg.content as J[] : [])
+    .filter((b) => b?.type === "thinking" && typeof b.thinking === "string")
+    .map((b) => b.thinking).join("");
+  if (thinking) message.reasoning_content = thinking;
   if (tool_calls) message.tool_calls = tool_calls;
   return {
     id: `chatcmpl-${String(msg.id ?? randomId()).replace(/^msg_/, "")}`,
@@ -208,12 +325,15 @@ export function messagesStreamToChat(
               }],
             }));
           } else if (b.type === "text" && b.text) out.event(chunk({ content: b.text }));
+          else if (b.type === "thinking" && b.thinking) out.event(chunk({ reasoning_content: b.thinking }));
           break;
         }
         case "content_block_delta": {
           const d = ev.delta ?? {};
           if (d.type === "text_delta") out.event(chunk({ content: d.text ?? "" }));
-          else if (d.type === "input_json_delta") {
+          else if (d.type === "thinking_delta" && d.thinking) {
+            out.event(chunk({ reasoning_content: d.thinking }));
+          } else if (d.type === "input_json_delta") {
             const i = toolIndex.get(ev.index);
             if (i !== undefined && d.partial_json) {
               out.event(chunk({ tool_calls: [{ index: i, function: { arguments: d.partial_json } }] }));

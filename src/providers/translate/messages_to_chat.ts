@@ -5,76 +5,160 @@
  * @module
  */
 import type { EventSourceMessage } from "eventsource-parser";
+import { TranslationError } from "../types.ts";
 import { assistantBlocks, assistantMessage, contentText, type J, randomId, toStopReason } from "./common.ts";
 import { parseJson, type SseEmitter, sseTransform } from "./sse.ts";
 
-/** Anthropic content block → OpenAI user content part. */
-function userPart(b: J): J | undefined {
-  if (b?.type === "text") return { type: "text", text: b.text ?? "" };
-  if (b?.type === "image") {
-    const s = b.source ?? {};
-    if (s.type === "base64") {
-      return { type: "image_url", image_url: { url: `data:${s.media_type};base64,${s.data}` } };
-    }
-    if (s.type === "url") return { type: "image_url", image_url: { url: s.url } };
+/** Throws the refusal for a part at `param` that an OpenAI-family target cannot take. */
+function refuse(param: string, what: string): never {
+  throw new TranslationError(
+    param,
+    "openai",
+    `${what} has no equivalent in the OpenAI chat API, so an OpenAI-family target cannot take it; ` +
+      "remove it or route the request to an anthropic target",
+  );
+}
+
+/** Text parts of a document's title and context (both are text the model reads). */
+function documentHeader(b: J): J[] {
+  const out: J[] = [];
+  if (typeof b.title === "string" && b.title !== "") out.push({ type: "text", text: b.title });
+  if (typeof b.context === "string" && b.context !== "") out.push({ type: "text", text: b.context });
+  return out;
+}
+
+/** An Anthropic image block → an OpenAI image part. */
+function imagePart(b: J, param: string): J {
+  const s = b.source ?? {};
+  if (s.type === "base64") {
+    return { type: "image_url", image_url: { url: `data:${s.media_type};base64,${s.data}` } };
   }
-  return undefined;
+  if (s.type === "url") return { type: "image_url", image_url: { url: s.url } };
+  return refuse(`${param}.source`, `an image given by "${s.type}"`);
 }
 
-/** Text of a tool_result's content (string or blocks). */
-function toolResultText(content: unknown): string {
-  return typeof content === "string" ? content : contentText(content);
+/**
+ * Anthropic content blocks of a user turn → OpenAI user content parts: text, images, text documents
+ * (as text parts), PDF documents (as file parts), search results (as text).
+ */
+function userParts(b: J, param: string): J[] {
+  switch (b?.type) {
+    case "text":
+      return [{ type: "text", text: b.text ?? "" }];
+    case "image":
+      return [imagePart(b, param)];
+    case "document": {
+      const s = b.source ?? {};
+      if (s.type === "text") return [...documentHeader(b), { type: "text", text: String(s.data ?? "") }];
+      if (s.type === "base64" && s.media_type === "application/pdf") {
+        return [...documentHeader(b), {
+          type: "file",
+          file: { filename: b.title ?? "document.pdf", file_data: `data:application/pdf;base64,${s.data}` },
+        }];
+      }
+      if (s.type === "content") {
+        const inner = typeof s.content === "string" ? [{ type: "text", text: s.content }] : s.content ?? [];
+        return [
+          ...documentHeader(b),
+          ...(inner as J[]).flatMap((x, k) => userParts(x, `${param}.source.content[${k}]`)),
+        ];
+      }
+      return refuse(`${param}.source`, `a document given by "${s.type}"`);
+    }
+    case "search_result":
+      return [
+        { type: "text", text: [b.title, b.source].filter((x) => typeof x === "string").join("\n") },
+        ...((b.content ?? []) as J[]).map((x) => ({ type: "text", text: String(x.text ?? "") })),
+      ];
+    default:
+      return refuse(param, `a "${b?.type}" block`);
+  }
 }
 
-/** Translates an Anthropic Messages request body into an OpenAI chat request body. */
+/** A tool_result's content as the text of an OpenAI tool message (text blocks and text documents). */
+function toolResultText(content: unknown, param: string): string {
+  if (typeof content === "string" || content === undefined || content === null) return content ?? "";
+  const parts = (content as J[]).flatMap((b, k) => userParts(b, `${param}[${k}]`));
+  parts.forEach((p, k) => {
+    if (p.type !== "text") refuse(`${param}[${k}]`, "an image or file inside a tool result");
+  });
+  return parts.map((p) => p.text).join("\n");
+}
+
+/** Blocks an assistant turn may carry to an OpenAI target. */
+const ASSISTANT_BLOCKS = new Set(["text", "tool_use"]);
+
+/**
+ * Translates an Anthropic Messages request body into an OpenAI chat request body. Every block is
+ * carried (text, images, documents, search results, tool calls and results, structured-output
+ * schemas) or the request is refused with a {@link TranslationError} naming the block.
+ */
 export function messagesRequestToChat(body: J): J {
   const messages: J[] = [];
   const system = typeof body.system === "string" ? body.system : contentText(body.system);
   if (system) messages.push({ role: "system", content: system });
-  for (const m of (Array.isArray(body.messages) ? body.messages : []) as J[]) {
+  (Array.isArray(body.messages) ? body.messages as J[] : []).forEach((m, i) => {
     if (typeof m?.content === "string") {
-      messages.push({ role: m.role === "assistant" ? "assistant" : "user", content: m.content });
-      continue;
+      const role = m.role === "assistant" ? "assistant" : m.role === "system" ? "system" : "user";
+      messages.push({ role, content: m.content });
+      return;
     }
     const blocks = (Array.isArray(m?.content) ? m.content : []) as J[];
     if (m?.role === "assistant") {
+      blocks.forEach((b, j) => {
+        if (!ASSISTANT_BLOCKS.has(b?.type)) refuse(`messages[${i}].content[${j}]`, `a "${b?.type}" block`);
+      });
       messages.push(assistantMessage(blocks));
-    } else {
-      const parts: J[] = [];
-      for (const b of blocks) {
-        if (b?.type === "tool_result") {
-          messages.push({ role: "tool", tool_call_id: b.tool_use_id, content: toolResultText(b.content) });
-        } else {
-          const p = userPart(b);
-          if (p) parts.push(p);
-        }
-      }
-      if (parts.length) {
-        const allText = parts.every((p) => p.type === "text");
-        messages.push({ role: "user", content: allText ? parts.map((p) => p.text).join("") : parts });
-      }
+      return;
     }
-  }
+    if (m?.role === "system") {
+      messages.push({ role: "system", content: contentText(blocks) });
+      return;
+    }
+    const parts: J[] = [];
+    blocks.forEach((b, j) => {
+      const param = `messages[${i}].content[${j}]`;
+      if (b?.type === "tool_result") {
+        messages.push({
+          role: "tool",
+          tool_call_id: b.tool_use_id,
+          content: toolResultText(b.content, `${param}.content`),
+        });
+      } else parts.push(...userParts(b, param));
+    });
+    if (parts.length) {
+      const allText = parts.every((p) => p.type === "text");
+      messages.push({ role: "user", content: allText ? parts.map((p) => p.text).join("") : parts });
+    }
+  });
   const out: J = { model: body.model, messages };
   if (typeof body.max_tokens === "number") out.max_tokens = body.max_tokens;
   if (typeof body.temperature === "number") out.temperature = body.temperature;
   if (typeof body.top_p === "number") out.top_p = body.top_p;
-  if (Array.isArray(body.stop_sequences) && body.stop_sequences.length) out.stop = body.stop_sequences;
+  if (Array.isArray(body.stop_sequences) && body.stop_sequences.length) {
+    if (body.stop_sequences.length > 4) refuse("stop_sequences", "more than 4 stop sequences");
+    out.stop = body.stop_sequences;
+  }
   if (body.stream === true) {
     out.stream = true;
     out.stream_options = { include_usage: true };
   }
-  if (Array.isArray(body.tools) && body.tools.length) {
-    out.tools = (body.tools as J[]).filter((t) => typeof t?.name === "string" && t.input_schema).map((t) => ({
+  const tools: J[] = [];
+  (Array.isArray(body.tools) ? body.tools as J[] : []).forEach((t, k) => {
+    if (t?.type !== undefined && t.type !== null && t.type !== "custom") {
+      refuse(`tools[${k}]`, `the server tool "${t.type}"`);
+    }
+    tools.push({
       type: "function",
       function: {
         name: t.name,
         ...(t.description ? { description: t.description } : {}),
-        parameters: t.input_schema,
+        parameters: t.input_schema ?? { type: "object", properties: {} },
       },
-    }));
-    if (!out.tools.length) delete out.tools;
-  }
+    });
+  });
+  if (tools.length) out.tools = tools;
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length) refuse("mcp_servers", "MCP servers");
   const tc = body.tool_choice;
   if (tc && out.tools) {
     if (tc.type === "auto") out.tool_choice = "auto";
@@ -82,6 +166,13 @@ export function messagesRequestToChat(body: J): J {
     else if (tc.type === "none") out.tool_choice = "none";
     else if (tc.type === "tool") out.tool_choice = { type: "function", function: { name: tc.name } };
     if (tc.disable_parallel_tool_use === true) out.parallel_tool_calls = false;
+  }
+  const format = body.output_config?.format;
+  if (format?.type === "json_schema") {
+    out.response_format = {
+      type: "json_schema",
+      json_schema: { name: "output", schema: format.schema ?? {} },
+    };
   }
   if (typeof body.metadata?.user_id === "string") out.user = body.metadata.user_id;
   return out;
@@ -101,7 +192,13 @@ function messagesUsage(u: J | undefined): J {
 export function chatResponseToMessages(chat: J, fallbackModel: string): J {
   const choice = (Array.isArray(chat.choices) ? chat.choices[0] : undefined) ?? {};
   const m = choice.message ?? {};
-  const { blocks: content } = assistantBlocks(m.content, m.tool_calls);
+  const refusal = typeof m.refusal === "string" && m.refusal !== "" ? m.refusal : "";
+  const text = refusal ? `${contentText(m.content)}${m.content ? "\n" : ""}${refusal}` : m.content;
+  const { blocks } = assistantBlocks(text, m.tool_calls);
+  const reasoning = typeof m.reasoning_content === "string" ? m.reasoning_content : m.reasoning;
+  const content = typeof reasoning === "string" && reasoning !== ""
+    ? [{ type: "thinking", thinking: reasoning, signature: "" }, ...blocks]
+    : blocks;
   return {
     id: `msg_${String(chat.id ?? randomId()).replace(/^chatcmpl-/, "")}`,
     type: "message",
@@ -126,7 +223,7 @@ export function chatStreamToMessages(fallbackModel: string): TransformStream<Uin
   let stopReason = "end_turn";
   let usage: J | undefined;
   let blockIndex = -1;
-  let open: { kind: "text" } | { kind: "tool"; toolIndex: number } | undefined;
+  let open: { kind: "text" } | { kind: "thinking" } | { kind: "tool"; toolIndex: number } | undefined;
   const toolBlocks = new Map<number, number>();
 
   const start = (out: SseEmitter) => {
@@ -191,7 +288,27 @@ export function chatStreamToMessages(fallbackModel: string): TransformStream<Uin
       const choice = Array.isArray(ch.choices) ? ch.choices[0] : undefined;
       if (!choice) return;
       const d = choice.delta ?? {};
-      if (typeof d.content === "string" && d.content !== "") {
+      // Reasoning text (`reasoning_content`, `reasoning`) as thinking blocks; content and refusals as text.
+      const reasoning = typeof d.reasoning_content === "string" ? d.reasoning_content : d.reasoning;
+      if (typeof reasoning === "string" && reasoning !== "") {
+        if (open?.kind !== "thinking") {
+          closeBlock(out);
+          blockIndex++;
+          open = { kind: "thinking" };
+          out.event({
+            type: "content_block_start",
+            index: blockIndex,
+            content_block: { type: "thinking", thinking: "", signature: "" },
+          }, "content_block_start");
+        }
+        out.event({
+          type: "content_block_delta",
+          index: blockIndex,
+          delta: { type: "thinking_delta", thinking: reasoning },
+        }, "content_block_delta");
+      }
+      for (const text of [d.content, d.refusal]) {
+        if (typeof text !== "string" || text === "") continue;
         if (open?.kind !== "text") {
           closeBlock(out);
           blockIndex++;
@@ -205,7 +322,7 @@ export function chatStreamToMessages(fallbackModel: string): TransformStream<Uin
         out.event({
           type: "content_block_delta",
           index: blockIndex,
-          delta: { type: "text_delta", text: d.content },
+          delta: { type: "text_delta", text },
         }, "content_block_delta");
       }
       for (const tc of (Array.isArray(d.tool_calls) ? d.tool_calls : []) as J[]) {

@@ -13,6 +13,7 @@
 import type { FC } from "hono/jsx";
 import type { GatewayJson, SignedIn } from "../context.ts";
 import { DataTable, Layout, Notice, VerdictBadge, When } from "../views.tsx";
+import { describeCoverage } from "../../../audit/event.ts";
 
 /** Time ranges offered, as `since` durations of the API. */
 export const RANGES: ReadonlyArray<[string, string, number]> = [
@@ -43,6 +44,14 @@ export function filterQuery(f: EventFilters): string {
 
 /** An event as the API returns it (only the fields the console shows are typed). */
 export type EventJson = Record<string, unknown>;
+
+/**
+ * When the control plane received an event: what the API orders and filters by, so the chart and the
+ * "until" filter use it too (the gateway's own stamp is clamped and shown in the details).
+ */
+export function eventTime(e: EventJson): unknown {
+  return e.received_at ?? e.timestamp;
+}
 
 function str(v: unknown): string {
   return typeof v === "string" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : "";
@@ -114,6 +123,10 @@ export const EventsTable: FC<{ events: EventJson[]; filters: EventFilters; error
                 <details>
                   <summary>more</summary>
                   <dl>
+                    <dt>Received · stamped by the gateway</dt>
+                    <dd>
+                      <When at={str(e.received_at)} /> · <When at={str(e.sent_timestamp)} />
+                    </dd>
                     <dt>Request id</dt>
                     <dd class="mono">{str(e.request_id) || "—"}</dd>
                     <dt>Config version</dt>
@@ -128,6 +141,8 @@ export const EventsTable: FC<{ events: EventJson[]; filters: EventFilters; error
                     <dd>
                       <PolicyResults results={e.policy_results} />
                     </dd>
+                    <dt>Coverage</dt>
+                    <dd class="mono" data-field="coverage">{describeCoverage(e.coverage)}</dd>
                     {typeof e.content === "string" && (
                       <>
                         <dt>Content (redacted by the gateway)</dt>
@@ -256,7 +271,7 @@ export function chartData(
     sampled: events.length,
   };
   for (const e of events) {
-    const at = Date.parse(str(e.timestamp)) / 1000;
+    const at = Date.parse(str(eventTime(e))) / 1000;
     const v = str(e.verdict) as "allow" | "redact" | "block";
     if (!Number.isFinite(at) || !(v in data.totals)) continue;
     const i = Math.floor((at - startS) / bucket);
