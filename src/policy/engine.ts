@@ -16,6 +16,8 @@
  *
  * Streams: see {@link STREAM_WINDOW}.
  *
+ * One file: the chain, its stream guard and the placeholder streams share the run loop and restore map.
+ *
  * @module
  */
 import type { KtConfig } from "../config/schema.ts";

@@ -8,6 +8,8 @@
  * capped (64 characters for an email local part, 253 for a domain, 48 for a
  * number run, 45 for an IPv6 token) and the cursor jumps past what it consumed.
  *
+ * One file: a single pass whose entity parsers share the cursor and character classes.
+ *
  * @module
  */
 import type { Span } from "./common.ts";

@@ -1,20 +1,25 @@
 /**
- * `prompt-injection` (input): scores every user-supplied message (roles user,
- * tool, function, prompt, input) from 0 to 1 and blocks (or logs) when the
- * highest score reaches `threshold`.
+ * `prompt-injection` (input): scores every segment of the listed `sources` (default: user-supplied
+ * messages, tool definitions, tool results, decoded files; the operator's `system` text and `stored`
+ * fields only when listed) from 0 to 1 and blocks (or logs) when the highest score reaches `threshold`.
  *
- * Each message is normalised (NFKC, zero-width characters stripped, Cyrillic and
- * Greek lookalikes mapped to Latin, lower-cased, whitespace collapsed); base64
- * runs are decoded and scanned too. Rules are grouped in families, each rule
- * with a weight; matched weights combine as `1 - Π(1 - w)`. A rule runs only
- * when one of its anchor words occurs (a cheap `indexOf` prefilter), and every
- * rule is a regex without nested or unbounded-overlapping quantifiers.
+ * Each segment is scanned in the shared normalised view (src/policy/normalize.ts: NFKC, zero-width
+ * removal, TR39 lookalikes), lower-cased, whitespace collapsed. Rules (`prompt_injection_rules.ts`) are
+ * grouped in families, each with a weight; matched weights combine as `1 - Π(1 - w)`. A rule runs only when
+ * one of its anchor words occurs and only where its leading words occur (one prefilter pass), and every
+ * rule is a regex with bounded repeats. Text the user did not write also meets the external rules (tool
+ * poisoning, instructions in tool results and files). Decoded payloads (base64, hex, Unicode tags) are
+ * scored again with their variants, two levels deep; quoted fragments are rejoined when a message asks to
+ * combine them.
  *
- * Reason code: `prompt_injection`. Findings: family → matched rules
- * (`instruction_override`, `jailbreak`, `role_boundary`, `delimiter`, `prompt_leak`,
- * `indirect`, `social`, `multi_turn`, `multilingual`, `obfuscated`, `custom`,
- * `encoded_payload`). Letter-spaced/dotted, leetspeak, ROT13, reversed and Unicode-tag
+ * Reason code: `prompt_injection`. Findings: family → matched rules (`instruction_override`,
+ * `jailbreak`, `role_boundary`, `delimiter`, `prompt_leak`, `indirect`, `tool_poisoning`, `social`,
+ * `multi_turn`, `multilingual`, `obfuscated`, `custom`, `encoded_payload`), and `source:<source>` →
+ * segments of that source that reached the threshold. Letter-spaced/dotted, leetspeak, ROT13 and reversed
  * variants are rescanned only when the prefilter pass flags them.
+ *
+ * One file: the kind, its normalisation and the prefilter it runs rules with share their state (the
+ * rule set's word table, the last text's variant flags); the rule table is `prompt_injection_rules.ts`.
  *
  * @module
  */

@@ -10,6 +10,9 @@
  *    the value (at most 512 characters), judged by the name's rule;
  * 3. URLs: each `://` is looked at once for a `user:password@` part (scheme at most 24 characters back).
  *
+ * One file: the three passes share the value reader, the private-key body walker and the span merge;
+ * the rule data is `secret_rules.ts`, the value checks `secret_checks.ts`.
+ *
  * Spans of pass 1 win over overlapping spans of the later passes (a `ghp_` token assigned to
  * `GITHUB_TOKEN=` is a `github_token`, not `generic`).
  *
