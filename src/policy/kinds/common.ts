@@ -304,6 +304,22 @@ export function detectPatternIssues(entries: readonly z.infer<typeof customPatte
   return issues;
 }
 
+/** E006 issues for a list of bare user regexes (`attack_patterns`, `allow_patterns`) at `path`. */
+export function patternListIssues(
+  patterns: readonly string[],
+  path: string,
+  caseInsensitive: boolean,
+): BlockIssue[] {
+  const issues: BlockIssue[] = [];
+  patterns.forEach((p, i) => {
+    const problem = checkUserPattern(p, caseInsensitive);
+    if (problem) {
+      issues.push({ path: `${path}.${i}`, message: problem.message, code: "E006", hint: problem.hint });
+    }
+  });
+  return issues;
+}
+
 /** Escapes a literal for use inside a RegExp. */
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

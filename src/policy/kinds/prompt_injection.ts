@@ -28,11 +28,12 @@ import {
   allowDecision,
   count,
   type EvalInput,
+  patternListIssues,
   type PolicyDecision,
   type PolicyKindModule,
   USER_SUPPLIED_ROLES,
 } from "./common.ts";
-import { checkUserPattern, compileUserPattern } from "../safe_regex.ts";
+import { compileUserPattern } from "../safe_regex.ts";
 import { LEADING_LETTERS, leadingWords, withoutLeadingOptional } from "./regex_starts.ts";
 import { EXTERNAL_RULE_TABLE, RULE_TABLE } from "./prompt_injection_rules.ts";
 import { normalizeView } from "../normalize.ts";
@@ -969,19 +970,7 @@ export const promptInjection: PolicyKindModule = {
     schema: promptInjectionSchema,
     check(block: unknown) {
       const cfg = block as PromptInjectionConfig;
-      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
-      cfg.detection.attack_patterns.forEach((p, i) => {
-        const problem = checkUserPattern(p, true);
-        if (problem) {
-          issues.push({
-            path: `detection.attack_patterns.${i}`,
-            message: problem.message,
-            code: "E006",
-            hint: problem.hint,
-          });
-        }
-      });
-      return issues;
+      return patternListIssues(cfg.detection.attack_patterns, "detection.attack_patterns", true);
     },
   },
   compile(block: unknown) {

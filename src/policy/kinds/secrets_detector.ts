@@ -24,6 +24,7 @@ import {
   detectPatternScanner,
   type EvalInput,
   normalizeSpans,
+  patternListIssues,
   type PolicyDecision,
   type PolicyKindModule,
   type Span,
@@ -31,7 +32,7 @@ import {
 } from "./common.ts";
 import { SECRET_KINDS } from "./secret_rules.ts";
 import { isTokenChar, SecretScanner, type SecretSpan } from "./secrets_scanner.ts";
-import { checkUserPattern, compileUserPattern } from "../safe_regex.ts";
+import { compileUserPattern } from "../safe_regex.ts";
 import { type NormalizedView, normalizeView, toOriginalSpans } from "../normalize.ts";
 import type { TextSegment } from "../types.ts";
 
@@ -101,19 +102,10 @@ export const secretsDetector: PolicyKindModule = {
     schema: secretsDetectorSchema,
     check(block: unknown) {
       const cfg = block as SecretsDetectorConfig;
-      const issues = detectPatternIssues(cfg.detect_patterns);
-      cfg.allow_patterns.forEach((p, i) => {
-        const problem = checkUserPattern(p, false);
-        if (problem) {
-          issues.push({
-            path: `allow_patterns.${i}`,
-            message: problem.message,
-            code: "E006",
-            hint: problem.hint,
-          });
-        }
-      });
-      return issues;
+      return [
+        ...detectPatternIssues(cfg.detect_patterns),
+        ...patternListIssues(cfg.allow_patterns, "allow_patterns", false),
+      ];
     },
   },
   compile(block: unknown) {
