@@ -1,7 +1,8 @@
 /**
- * Policy chain benchmarks: the example chain (pii-detector, prompt-injection,
- * dlp-filter, audit-logger) over realistic 2 KB and 32 KB prompts, the two
- * content-scanning kinds on their own, and the stream guard per chunk.
+ * Policy chain benchmarks: the example chain (secrets-detector, pii-detector,
+ * prompt-injection, dlp-filter, audit-logger) over realistic 2 KB and 32 KB prompts
+ * and a 32 KB `.env` paste, the content-scanning kinds on their own, and the stream
+ * guard per chunk.
  *
  *   deno bench bench/policy_chain_bench.ts
  *
@@ -14,6 +15,8 @@ import { configSchema } from "../src/config/schema.ts";
 import { compileChain } from "../src/policy/engine.ts";
 import { BUILTIN_RULES, RuleSet, scoreText } from "../src/policy/kinds/prompt_injection.ts";
 import { PII_ENTITIES, scanPii } from "../src/policy/kinds/pii_scanner.ts";
+import { SecretScanner } from "../src/policy/kinds/secrets_scanner.ts";
+import { SECRET_KINDS } from "../src/policy/kinds/secret_rules.ts";
 import type { PolicyRequest } from "../src/policy/types.ts";
 import loadPrompt from "./prompt.json" with { type: "json" };
 
@@ -21,8 +24,9 @@ import loadPrompt from "./prompt.json" with { type: "json" };
 const config = configSchema.parse({
   pack: { name: "bench", version: "1.0.0", enabled: true },
   providers: { targets: [{ id: "main", provider: "openai", model: "gpt-4o-mini" }] },
-  policies: { chain: ["pii-detector", "prompt-injection", "dlp-filter", "audit-logger"] },
+  policies: { chain: ["secrets-detector", "pii-detector", "prompt-injection", "dlp-filter", "audit-logger"] },
   policy: {
+    "secrets-detector": { action: "redact" },
     "pii-detector": { action: "redact" },
     "prompt-injection": {},
     "dlp-filter": {
@@ -123,11 +127,35 @@ for (const [shape, text] of Object.entries(SHAPES)) {
 Deno.bench("chain input, 32 KB prompt (with PII)", { group: "chain" }, () => {
   chain.runInput(r32k, chain.newState());
 });
+// A pasted .env file: hundreds of NAME=value lines, a few of them credentials.
+const ENV_LINES = [
+  "APP_ENV=production",
+  "LOG_LEVEL=info",
+  "FEATURE_NEW_CHECKOUT=true",
+  "SERVICE_URL=https://orders.internal.example.com:8443/v2",
+  "CACHE_TTL_SECONDS=3600",
+  "DATABASE_URL=postgres://orders:Qz7-rT1pLm@db.internal:5432/orders",
+  "SMTP_PASSWORD=Tr4vel-mX9q2!",
+  "MAX_TOKENS=4096",
+  "API_BASE_URL=https://api.example.com",
+  "SENTRY_ENVIRONMENT=prod",
+  ["STRIPE_SECRET_KEY=sk", "live", "51Hq8bKf3xTz9LmW2pQv7RcY4nJd"].join("_"),
+  "S3_BUCKET=orders-exports-eu-west-1",
+];
+let env = "";
+for (let i = 0; env.length < 32 * 1024; i++) {
+  env += ENV_LINES[i % ENV_LINES.length].replace("=", `_${i}=`) + "\n";
+}
+const env32k = request(env.slice(0, 32 * 1024));
+Deno.bench("chain input, 32 KB .env paste", { group: "chain" }, () => {
+  chain.runInput(env32k, chain.newState());
+});
 Deno.bench("chain output, 2 KB completion", { group: "chain" }, () => {
   chain.runOutput({ ...r2k, phase: "output" }, chain.newState());
 });
 
-// The two scanning kinds on their own (same options as the chain's defaults).
+// The scanning kinds on their own (same options as the chain's defaults).
+const secrets = new SecretScanner({ kinds: new Set<string>(SECRET_KINDS) });
 const injectionRules = new RuleSet(BUILTIN_RULES);
 const injectionOpts = { unicode: true, homoglyphs: true, base64: true };
 const piiOpts = { entities: new Set<string>(PII_ENTITIES), healthcare: false };
@@ -138,6 +166,9 @@ for (const [size, r] of [["2 KB", r2k], ["32 KB", r32k]] as const) {
   });
   Deno.bench(`pii-detector scanPii, ${size}`, { group: `kinds ${size}` }, () => {
     scanPii(text, piiOpts);
+  });
+  Deno.bench(`secrets-detector scan, ${size}`, { group: `kinds ${size}` }, () => {
+    secrets.scan(text);
   });
 }
 

@@ -16,6 +16,8 @@
  *
  * Streams: see {@link STREAM_WINDOW}.
  *
+ * One file: the chain, its stream guard and the placeholder streams share the run loop and restore map.
+ *
  * @module
  */
 import type { KtConfig } from "../config/schema.ts";
@@ -33,7 +35,8 @@ import type {
   TextSegment,
   Verdict,
 } from "./types.ts";
-import type { CompiledPolicy, PolicyDecision, Span } from "./kinds/common.ts";
+import type { CompiledPolicy, PolicyDecision, Span, StreamCarry } from "./kinds/common.ts";
+import { type NormalizedView, normalizeView } from "./normalize.ts";
 import { POLICY_MODULES } from "./registry.ts";
 import { auditLoggerSchema } from "./kinds/access.ts";
 import { PLACEHOLDER } from "./kinds/pii_detector.ts";
@@ -167,8 +170,14 @@ class Chain implements CompiledChain {
   }
 
   /** Runs one phase over `policies` (exposed to the stream guard). */
-  run(phase: Phase, request: PolicyRequest, state: RequestPolicyState, policies: readonly CompiledPolicy[]) {
-    return this.#run(phase, request, state, policies);
+  run(
+    phase: Phase,
+    request: PolicyRequest,
+    state: RequestPolicyState,
+    policies: readonly CompiledPolicy[],
+    stream?: StreamCarry,
+  ) {
+    return this.#run(phase, request, state, policies, stream);
   }
 
   #disabled(request: PolicyRequest, phase: Phase, policies: readonly CompiledPolicy[]): ChainOutcome {
@@ -191,8 +200,10 @@ class Chain implements CompiledChain {
     request: PolicyRequest,
     state: RequestPolicyState,
     policies: readonly CompiledPolicy[],
+    stream?: StreamCarry,
   ): ChainOutcome {
     let segments = request.segments;
+    const view = viewCache();
     const results: PolicyResult[] = [];
     const routing: RoutingRequirement = {};
     let verdict: Verdict = "allow";
@@ -204,7 +215,7 @@ class Chain implements CompiledChain {
       let d: PolicyDecision;
       let error: string | undefined;
       try {
-        d = p.evaluate({ request, segments, state, phase });
+        d = p.evaluate({ request, segments, state, phase, view, stream });
       } catch (e) {
         error = errorText(e);
         d = this.#failMode === "block"
@@ -256,6 +267,23 @@ class Chain implements CompiledChain {
   }
 }
 
+/**
+ * The normalised views of one phase run: computed on first use per segment (policies that redact hand
+ * on new segment objects for the texts they changed, and those get their own view) and shared by every
+ * policy of the phase.
+ */
+export function viewCache(): (segment: TextSegment) => NormalizedView {
+  const views = new Map<TextSegment, NormalizedView>();
+  return (segment) => {
+    let v = views.get(segment);
+    if (v === undefined) {
+      v = normalizeView(segment.text);
+      views.set(segment, v);
+    }
+    return v;
+  };
+}
+
 function allowOutcome(
   request: PolicyRequest,
   results: PolicyResult[],
@@ -280,6 +308,8 @@ class Guard implements StreamGuard {
   #reason: string | null = null;
   #changed = false;
   readonly #results = new Map<string, PolicyResult>();
+  /** What policies remember between the pieces of this channel. */
+  readonly #carry: StreamCarry = new Map();
 
   constructor(
     chain: Chain,
@@ -328,7 +358,7 @@ class Guard implements StreamGuard {
       ...this.#request,
       segments: [{ key: "stream", role: "assistant", text }],
     };
-    const outcome = this.#chain.run("output", request, this.#state, this.#policies);
+    const outcome = this.#chain.run("output", request, this.#state, this.#policies, this.#carry);
     for (const r of outcome.results) {
       const agg = this.#results.get(r.policy);
       if (!agg) {
@@ -365,7 +395,12 @@ class Guard implements StreamGuard {
   #cut(pending: string): number {
     let cut = pending.length - STREAM_WINDOW;
     const spans: Span[] = [];
-    for (const p of this.#policies) if (p.spans) { for (const s of p.spans(pending)) spans.push(s); }
+    let view: NormalizedView | undefined;
+    for (const p of this.#policies) {
+      if (!p.spans) continue;
+      view ??= normalizeView(pending);
+      for (const s of p.spans(view)) spans.push(s);
+    }
     if (this.#state.restore.size > 0) {
       PLACEHOLDER.lastIndex = 0;
       let m: RegExpExecArray | null;

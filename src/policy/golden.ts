@@ -15,6 +15,7 @@ import { isConstrained, targetCompliant } from "./routing.ts";
 import type {
   ChainOutcome,
   CompiledChain,
+  ContentSource,
   PolicyRequest,
   TextSegment,
   ToolCall,
@@ -91,6 +92,38 @@ function toolCallsOf(raw: unknown): ToolCall[] {
   });
 }
 
+/** Content sources by message role, as the gateway sets them (other roles are `messages`). */
+const ROLE_SOURCE: Record<string, ContentSource> = {
+  system: "system",
+  developer: "system",
+  tool: "tool_results",
+  function: "tool_results",
+};
+
+/** Every string inside a value (a tool's JSON Schema), depth-first, at most `max`. */
+function strings(value: unknown, out: string[], max = 256): string[] {
+  if (out.length >= max) return out;
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) { for (const v of value) strings(v, out, max); }
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      strings(v, out, max);
+    }
+  }
+  return out;
+}
+
+/** The texts of tool definitions as segments (source `tools`, role `system`), as the gateway sends them. */
+export function toolSegments(tools: readonly ToolDefinition[]): TextSegment[] {
+  const out: TextSegment[] = [];
+  tools.forEach((t, i) => {
+    const texts = [t.name, ...(t.description ? [t.description] : []), ...strings(t.parameters, [])];
+    texts.forEach((text, j) => out.push({ key: `tools.${i}.${j}`, role: "system", text, source: "tools" }));
+  });
+  return out;
+}
+
 /** Extracts segments and tool calls from OpenAI-style messages. */
 export function messagesToRequest(
   messages: readonly unknown[],
@@ -100,8 +133,13 @@ export function messagesToRequest(
   messages.forEach((m, i) => {
     const msg = m as { role?: string; content?: unknown; tool_calls?: unknown };
     const role = String(msg?.role ?? "user");
+    const source = ROLE_SOURCE[role];
     contentText(msg?.content).forEach((text, j) =>
-      segments.push({ key: `messages.${i}.content.${j}`, role, text })
+      segments.push(
+        source
+          ? { key: `messages.${i}.content.${j}`, role, text, source }
+          : { key: `messages.${i}.content.${j}`, role, text },
+      )
     );
     toolCalls.push(...toolCallsOf(msg?.tool_calls));
   });
@@ -150,7 +188,10 @@ export function runGoldenCase(chain: CompiledChain, config: KtConfig, c: GoldenC
   const base = { api: "chat", model, tools, identity, headers };
   const state = chain.newState();
   const findings: Record<string, number> = {};
-  const input = chain.runInput({ ...base, phase: "input", segments, toolCalls } as PolicyRequest, state);
+  const input = chain.runInput(
+    { ...base, phase: "input", segments: [...segments, ...toolSegments(tools)], toolCalls } as PolicyRequest,
+    state,
+  );
   addFindings(findings, input);
   if (input.verdict === "block") {
     return { verdict: "block", reason_code: input.reasonCode, policy: input.policy ?? null, findings };

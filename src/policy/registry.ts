@@ -11,6 +11,7 @@ import type { PolicyKindModule } from "./kinds/common.ts";
 import { piiDetector } from "./kinds/pii_detector.ts";
 import { promptInjection } from "./kinds/prompt_injection.ts";
 import { dlpFilter } from "./kinds/dlp_filter.ts";
+import { secretsDetector } from "./kinds/secrets_detector.ts";
 import { safetyFilter } from "./kinds/safety_filter.ts";
 import { auditLogger, dataRoutingPolicy, modelAllowlist, rbac } from "./kinds/access.ts";
 import { agentFirewall, toolValidation } from "./kinds/tools.ts";
@@ -20,6 +21,7 @@ export const POLICY_MODULES: ReadonlyMap<string, PolicyKindModule> = new Map(
   [
     piiDetector,
     promptInjection,
+    secretsDetector,
     dlpFilter,
     safetyFilter,
     rbac,

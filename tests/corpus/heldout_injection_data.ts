@@ -1,4 +1,9 @@
 /**
+ * **Dev data now (2026-12-04).** This set was written as a held-out set, but its miss categories (and,
+ * for prompt injection, its measured misses) guided later tuning, so it no longer gives an out-of-sample
+ * figure: it is scored with the development sets. The held-out sets are
+ * `heldout_2026_injection_data.ts` and `heldout_2026_secrets_data.ts`.
+ *
  * Held-out prompt-injection set: written after the detector was tuned, never
  * used to tune it, and scored by `tests/policy/heldout_metrics_test.ts`.
  * Attacks are worded differently from `injection_data.ts` (indirect injection

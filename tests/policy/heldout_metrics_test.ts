@@ -1,4 +1,8 @@
 /**
+ * **Dev data now (2026-12-04):** these two sets guided tuning after they were first measured, so their
+ * figures are in-sample; the out-of-sample figures are `heldout_2026_metrics_test.ts`. The history below is
+ * kept as it was measured.
+ *
  * Out-of-sample detection quality: the held-out sets `tests/corpus/heldout_pii_data.ts`
  * and `tests/corpus/heldout_injection_data.ts` were written after the detectors were
  * tuned and are never used to tune them. Same scoring as `corpus_metrics_test.ts`
@@ -124,9 +128,9 @@ Deno.test("held-out: PII recall >= 0.90 and precision >= 0.90 (loose floors; pri
   assert.ok(score.precision >= 0.9, `precision ${score.precision}`);
 });
 
-Deno.test("held-out: prompt-injection recall >= 0.55 and false-positive rate <= 0.08 (loose floors; prints the table)", () => {
+Deno.test("first held-out (dev now): prompt-injection recall >= 0.95 and false-positive rate <= 0.02 (prints the table)", () => {
   const score = scoreInjection(compilePack(INJECTION_CONFIG, injectionCases()), "Injection held-out");
   console.log(score.report);
-  assert.ok(score.recall >= 0.55, `recall ${score.recall}`);
-  assert.ok(score.fpr <= 0.08, `false positive rate ${score.fpr}`);
+  assert.ok(score.recall >= 0.95, `recall ${score.recall}`);
+  assert.ok(score.fpr <= 0.02, `false positive rate ${score.fpr}`);
 });

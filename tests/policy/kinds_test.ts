@@ -8,7 +8,7 @@ import { POLICY_KINDS } from "../../src/policy/registry.ts";
 const all = { entities: new Set<string>(PII_ENTITIES), healthcare: true };
 const found = (text: string) => scanPii(text, all).map((s) => `${s.entity}:${text.slice(s.start, s.end)}`);
 
-Deno.test("registry: the ten SPEC 3.3 kinds are registered with schemas", () => {
+Deno.test("registry: the eleven SPEC 3.3 kinds are registered with schemas", () => {
   assert.deepEqual([...POLICY_KINDS.keys()].sort(), [
     "agent-firewall",
     "audit-logger",
@@ -19,6 +19,7 @@ Deno.test("registry: the ten SPEC 3.3 kinds are registered with schemas", () => 
     "prompt-injection",
     "rbac",
     "safety-filter",
+    "secrets-detector",
     "tool-validation",
   ]);
   for (const def of POLICY_KINDS.values()) assert.ok(def.schema.safeParse({}).success, def.kind);

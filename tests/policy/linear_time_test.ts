@@ -31,6 +31,16 @@ const ADVERSARIAL: Record<string, string> = {
   parens: fill("(1"),
   plus_digits: fill("+1 "),
   mrn: fill("MRN "),
+  pem_headers: fill("-----BEGIN RSA PRIVATE KEY-----\n"),
+  pem_body: "-----BEGIN PRIVATE KEY-----\n" + fill("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n"),
+  token_prefixes: fill("ghp_ sk-ant- AKIA eyJ xoxb- "),
+  long_token: "sk-proj-" + fill("aB3"),
+  named_values: fill("password=x token: api_key="),
+  quoted_values: fill('"secret": "'),
+  url_userinfo: fill("postgres://a:"),
+  scheme_runs: fill("://"),
+  authorization: fill("Authorization: Basic "),
+  jwt_like: fill("eyJhbGciOi."),
 };
 
 const POLICIES = {
@@ -42,6 +52,10 @@ const POLICIES = {
     healthcare_mode: true,
     redaction: { restore: true },
     detect_patterns: [{ name: "employee_id", pattern: "\\bEMP-\\d{6}\\b" }, "\\bsk-[A-Za-z0-9]{20,64}"],
+  },
+  "secrets-detector": {
+    detect_patterns: [{ name: "acme_key", pattern: "\\bacme_[a-z0-9]{16}\\b" }],
+    allow_patterns: ["^sk_test_"],
   },
   "dlp-filter": {
     action: "redact",
@@ -75,12 +89,23 @@ Deno.test("linear time: 1 MB adversarial inputs through every kind stay under 1 
 });
 
 Deno.test("linear time: stream guard over 1 MB in 64-character chunks", () => {
-  const chain = chainOf(["pii-detector", "dlp-filter", "safety-filter"], {
+  const chain = chainOf(["secrets-detector", "pii-detector", "dlp-filter", "safety-filter"], {
+    "secrets-detector": POLICIES["secrets-detector"],
     "pii-detector": POLICIES["pii-detector"],
     "dlp-filter": POLICIES["dlp-filter"],
     "safety-filter": { action: "log" },
   });
-  for (const name of ["digit_groups", "email_like", "words", "brackets"]) {
+  for (
+    const name of [
+      "digit_groups",
+      "email_like",
+      "words",
+      "brackets",
+      "pem_body",
+      "long_token",
+      "named_values",
+    ]
+  ) {
     const text = ADVERSARIAL[name];
     const g = chain.streamGuard(req([], { phase: "output" }), chain.newState());
     const started = performance.now();

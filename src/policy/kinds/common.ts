@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { checkUserPattern, compileUserPattern, scanRegExp } from "../safe_regex.ts";
+import { type NormalizedView, toOriginalSpans } from "../normalize.ts";
 import type {
   Phase,
   PolicyKindDefinition,
@@ -25,6 +26,13 @@ export interface Span {
   entity: string;
 }
 
+/**
+ * Memory of one streamed text channel, kept by the stream guard between the pieces it checks (a policy
+ * may note that a piece ended inside something it redacts, e.g. a private-key block). Keys are the
+ * policy's kind.
+ */
+export type StreamCarry = Map<string, unknown>;
+
 /** What a compiled policy sees when it runs. */
 export interface EvalInput {
   readonly request: PolicyRequest;
@@ -32,6 +40,13 @@ export interface EvalInput {
   readonly segments: readonly TextSegment[];
   readonly state: RequestPolicyState;
   readonly phase: Phase;
+  /**
+   * The normalised view of a segment (src/policy/normalize.ts), computed once per segment text and
+   * phase and shared by the policies of the phase.
+   */
+  view(segment: TextSegment): NormalizedView;
+  /** Set when the stream guard runs the phase on a piece of a streamed channel. */
+  readonly stream?: StreamCarry;
 }
 
 /** One policy's decision inside a phase. */
@@ -59,8 +74,11 @@ export interface CompiledPolicy {
   readonly textOnly: boolean;
   /** Runs the policy. May throw; the engine applies the fail mode. */
   evaluate(input: EvalInput): PolicyDecision;
-  /** Spans the policy would act on in `text` (the stream guard keeps them whole across chunk cuts). */
-  spans?(text: string): Span[];
+  /**
+   * Spans the policy would act on in a text, in the original's coordinates (the stream guard keeps them
+   * whole across chunk cuts).
+   */
+  spans?(view: NormalizedView): Span[];
 }
 
 /** A policy kind: its registry definition plus its compiler. */
@@ -205,19 +223,29 @@ export function detectPatternScanner(
 }
 
 /**
- * Scans every segment with `spans`, counts findings by entity and — unless `redact` is undefined (block
- * mode) — rewrites each found span with `redact`. `segments` is undefined when no text changed.
+ * Spans found by `scan` in a normalised view, moved to the original's coordinates: the shape of every
+ * content kind's `spans`.
+ */
+export function viewSpans(view: NormalizedView, scan: (text: string) => Span[]): Span[] {
+  return toOriginalSpans(view, scan(view.text));
+}
+
+/**
+ * Scans every segment's normalised view with `spans` (original coordinates), counts findings by entity
+ * and — unless `redact` is undefined (block mode) — rewrites each found span of the original text with
+ * `redact`. `segments` is undefined when no text changed.
  */
 export function scanSegments(
-  segs: readonly TextSegment[],
-  spans: (text: string) => Span[],
+  input: Pick<EvalInput, "segments" | "view">,
+  spans: (view: NormalizedView, segment: TextSegment) => Span[],
   redact: ((span: Span, original: string) => string) | undefined,
 ): { findings: Record<string, number>; segments: TextSegment[] | undefined } {
+  const segs = input.segments;
   const findings: Record<string, number> = {};
   let out: TextSegment[] | undefined;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i];
-    const found = spans(seg.text);
+    const found = spans(input.view(seg), seg);
     if (found.length === 0) continue;
     for (const s of found) count(findings, s.entity);
     if (!redact) continue;
@@ -228,20 +256,20 @@ export function scanSegments(
 }
 
 /**
- * The decision of a kind that acts on found spans (pii-detector, dlp-filter): scans the segments
- * ({@link scanSegments}) and allows when nothing is found; otherwise redacts with `redact`, or — when
- * `redact` is undefined (block mode) — blocks with `blockMessage(subject, entities)`, where `subject` is
- * "The request" or "The response".
+ * The decision of a kind that acts on found spans (pii-detector, dlp-filter, secrets-detector): scans the
+ * segments ({@link scanSegments}) and allows when nothing is found; otherwise redacts with `redact`, or —
+ * when `redact` is undefined (block mode) — blocks with `blockMessage(subject, entities)`, where `subject`
+ * is "The request" or "The response".
  */
 export function spanDecision(
   input: EvalInput,
-  spans: (text: string) => Span[],
+  spans: (view: NormalizedView, segment: TextSegment) => Span[],
   redact: ((span: Span, original: string) => string) | undefined,
   reasonCode: string,
   blockMessage: (subject: string, entities: string[]) => string,
 ): PolicyDecision {
   const segs = input.segments;
-  const { findings, segments } = scanSegments(segs, spans, redact);
+  const { findings, segments } = scanSegments(input, spans, redact);
   const entities = Object.keys(findings);
   if (entities.length === 0) return allowDecision();
   if (!redact) {
@@ -271,6 +299,22 @@ export function detectPatternIssues(entries: readonly z.infer<typeof customPatte
         code: "E006",
         hint: problem.hint,
       });
+    }
+  });
+  return issues;
+}
+
+/** E006 issues for a list of bare user regexes (`attack_patterns`, `allow_patterns`) at `path`. */
+export function patternListIssues(
+  patterns: readonly string[],
+  path: string,
+  caseInsensitive: boolean,
+): BlockIssue[] {
+  const issues: BlockIssue[] = [];
+  patterns.forEach((p, i) => {
+    const problem = checkUserPattern(p, caseInsensitive);
+    if (problem) {
+      issues.push({ path: `${path}.${i}`, message: problem.message, code: "E006", hint: problem.hint });
     }
   });
   return issues;

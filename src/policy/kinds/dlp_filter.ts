@@ -1,7 +1,10 @@
 /**
  * `dlp-filter` (input and output): `blocked_terms` (case-insensitive, whole
  * word, optional fuzzy matching within `max_distance` edits) and
- * `detect_patterns` (named custom regexes); `action: redact|block`.
+ * `detect_patterns` (named custom regexes); `action: redact|block`. Both match the
+ * segment's normalised view (src/policy/normalize.ts): `project‐falcon` (U+2010), a
+ * zero-width or soft hyphen inside the term, a Cyrillic `о` or fullwidth letters all match
+ * `project-falcon`, and redaction replaces exactly the original span.
  *
  * Reason code: `dlp_violation`. Findings: `blocked_term`, `blocked_term_fuzzy`, or the
  * pattern names.
@@ -19,8 +22,10 @@ import {
   type PolicyKindModule,
   type Span,
   spanDecision,
+  viewSpans,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
+import { type NormalizedView, normalizeView } from "../normalize.ts";
 
 /** Schema of `policy.dlp-filter`. */
 export const dlpFilterSchema = z.strictObject({
@@ -57,7 +62,9 @@ export const dlpFilter: PolicyKindModule = {
   compile(block: unknown) {
     const cfg = dlpFilterSchema.parse(block ?? {});
     const terms = new TermMatcher(
-      cfg.blocked_terms.map((term) => ({ term, entity: "blocked_term" })),
+      // Terms are normalised like the text they are matched in (a term written with a non-ASCII dash or
+      // fullwidth letters still matches).
+      cfg.blocked_terms.map((term) => ({ term: normalizeView(term).text, entity: "blocked_term" })),
       {
         maxDistance: cfg.fuzzy_matching.enabled ? cfg.fuzzy_matching.max_distance : 0,
         minFuzzyLength: cfg.fuzzy_matching.min_term_length,
@@ -65,11 +72,12 @@ export const dlpFilter: PolicyKindModule = {
     );
     const custom = detectPatternScanner(cfg.detect_patterns);
     const redact = cfg.action === "block" ? undefined : () => cfg.marker;
-    const spans = (text: string): Span[] => {
+    const scan = (text: string): Span[] => {
       const found = terms.find(text);
       custom?.(text, found);
       return normalizeSpans(found);
     };
+    const spans = (view: NormalizedView): Span[] => viewSpans(view, scan);
     return {
       kind: "dlp-filter",
       phases: ["input", "output"],

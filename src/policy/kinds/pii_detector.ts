@@ -1,6 +1,8 @@
 /**
  * `pii-detector` (input and output): finds personal data with the built-in
- * scanner ({@link scanPii}) plus `detect_patterns`, then redacts or blocks.
+ * scanner ({@link scanPii}) plus `detect_patterns`, then redacts or blocks. Both scan the
+ * segment's normalised view (src/policy/normalize.ts), so fullwidth digits, zero-width
+ * characters and lookalike letters do not hide an entity; redaction replaces the original span.
  *
  * Reason code: `pii_detected`. Findings: entity name → count.
  *
@@ -18,9 +20,11 @@ import {
   type PolicyKindModule,
   type Span,
   spanDecision,
+  viewSpans,
 } from "./common.ts";
 import { PII_ENTITIES, scanPii } from "./pii_scanner.ts";
 import type { RequestPolicyState } from "../types.ts";
+import type { NormalizedView } from "../normalize.ts";
 
 const ENTITY_NAMES = [...PII_ENTITIES, "ip_address"] as const;
 
@@ -178,12 +182,13 @@ export const piiDetector: PolicyKindModule = {
     const format = cfg.redaction.marker_format;
     const restore = cfg.redaction.restore;
 
-    const spans = (text: string): Span[] => {
+    const scan = (text: string): Span[] => {
       const found = scanPii(text, scanOpts);
       if (!custom) return found;
       custom(text, found);
       return normalizeSpans(found);
     };
+    const spans = (view: NormalizedView): Span[] => viewSpans(view, scan);
 
     // Placeholder labels, normalised once: every placeholder this block emits is restorable.
     const labels = new Map<string, string>();
@@ -211,7 +216,7 @@ export const piiDetector: PolicyKindModule = {
         return spanDecision(
           input,
           input.phase === "output" && restoreMap.size > 0
-            ? (text) => outsidePlaceholders(spans(text), text, restoreMap)
+            ? (view) => outsidePlaceholders(spans(view), view.original, restoreMap)
             : spans,
           cfg.action === "block" ? undefined : (s, original) => marker(input.state, input.phase, s, original),
           "pii_detected",

@@ -8,6 +8,8 @@
  * capped (64 characters for an email local part, 253 for a domain, 48 for a
  * number run, 45 for an IPv6 token) and the cursor jumps past what it consumed.
  *
+ * One file: a single pass whose entity parsers share the cursor and character classes.
+ *
  * @module
  */
 import type { Span } from "./common.ts";
@@ -365,6 +367,41 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
       }
     }
   }
+  if (isDigit(text.charCodeAt(i))) {
+    // Second fast path, no allocation: count the digits of the whole run (groups joined by one space,
+    // dash or dot). Fewer than seven digits is no entity, except four dotted groups (an IPv4 address);
+    // a 4-2-2 dashed date (`2026-10-01`) is none either.
+    let g = i, digits = 0, groups = 0, dots = 0, dashes = 0, first = 0, last = 0;
+    const limit = Math.min(n, start + 48);
+    for (;;) {
+      const s0 = g;
+      while (g < limit && isDigit(text.charCodeAt(g))) g++;
+      const len = g - s0;
+      digits += len;
+      if (groups === 0) first = len;
+      last = len;
+      groups++;
+      const c = text.charCodeAt(g);
+      if (
+        (c === SEP_DOT || c === SEP_DASH || c === SEP_SPACE) && isDigit(text.charCodeAt(g + 1)) && g < limit
+      ) {
+        if (c === SEP_DOT) dots++;
+        else if (c === SEP_DASH) dashes++;
+        g++;
+        continue;
+      }
+      break;
+    }
+    const c = text.charCodeAt(g);
+    const open = c === LPAREN || (c === SEP_SPACE && text.charCodeAt(g + 1) === LPAREN);
+    if (!open && !(dots === 3 && groups === 4)) {
+      const date = groups === 3 && dashes === 2 && first === 4 && last === 2 && digits === 8;
+      if (digits < 7 || date) {
+        const after = g < n ? c : 32;
+        return isAlnum(after) || after === 64 ? skipToken(text, g) : g;
+      }
+    }
+  }
   let plus = false;
   let j = i;
   if (text.charCodeAt(j) === 43) {
@@ -375,6 +412,7 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
   const seps: string[] = [];
   let digits = "";
   let parenArea = false;
+  let groupEnd = j;
   const limit = Math.min(n, start + 48);
   while (j < limit) {
     const c = text.charCodeAt(j);
@@ -394,6 +432,7 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
       digits += text.slice(j, g);
       j = g;
     } else break;
+    groupEnd = j;
     // Separator: one of space, dash, dot (or a space after ")") followed by a digit or "(".
     const s = text.charCodeAt(j);
     const s2 = text.charCodeAt(j + 1);
@@ -411,7 +450,9 @@ function numeric(text: string, i: number, opts: PiiScanOptions, out: Span[]): nu
     }
     break;
   }
-  const end = j;
+  // A separator followed by "(" that did not open an area code belongs to the prose after the number.
+  if (seps.length >= groups.length && groups.length > 0) seps.pop();
+  const end = groups.length > 0 ? groupEnd : j;
   // A run glued to letters or more digits beyond the cap is an identifier, not an entity.
   const after = end < n ? text.charCodeAt(end) : 32;
   if (isAlnum(after) || after === 64 || groups.length === 0 || end >= limit && isDigit(after)) {
@@ -473,12 +514,11 @@ function classify(
 ): string | null {
   const want = opts.entities;
   const len = d.length;
-  // IPv4: four dot-separated octets.
-  if (!plus && !paren && g.length === 4 && allSame(seps, ".")) {
+  // IPv4: four dot-separated octets (four dot-separated groups of four are a card number's shape).
+  if (!plus && !paren && g.length === 4 && allSame(seps, ".") && g.every((gl) => gl <= 3)) {
     if (!want.has("ipv4")) return null;
     let pos = 0;
     for (const gl of g) {
-      if (gl > 3) return null;
       const v = Number(d.slice(pos, pos + gl));
       if (v > 255 || (gl > 1 && d[pos] === "0")) return null;
       pos += gl;
@@ -493,10 +533,11 @@ function classify(
     const bare = g.length === 1 && contextBefore(text, start, SSN_CONTEXT);
     if ((shaped || bare) && ssnValid(d)) return "ssn";
   }
-  // Credit card: 12–19 digits, one group or 4-grouped (Amex 4-6-5, Diners 4-6-4), Luhn, known IIN.
+  // Credit card: 12–19 digits, one group or 4-grouped (Amex 4-6-5, Diners 4-6-4) with one separator
+  // kind (space, dash or dot), Luhn, known IIN.
   if (want.has("credit_card") && !plus && !paren && len >= 12 && len <= 19) {
     const grouped = g.length === 1 ||
-      (allSame(seps, " -") &&
+      (allSame(seps, " -.") &&
         (g.every((x, idx) => x === 4 || (idx === g.length - 1 && x >= 1 && x <= 4)) ||
           (g.length === 3 && g[0] === 4 && g[1] === 6 && (g[2] === 5 || g[2] === 4))));
     if (grouped && luhnValid(d) && cardPrefixValid(d)) return "credit_card";
@@ -627,6 +668,18 @@ function ipv6(text: string, i: number): number {
     (text.charCodeAt(j - 1) === 46 || (text.charCodeAt(j - 1) === 58 && text.charCodeAt(j - 2) !== 58))
   ) j--;
   if (j < text.length && (isAlnum(text.charCodeAt(j)))) return i;
+  // Quick rejects before parsing: fewer than two colons (`10:42`), or a dotted tail that is not an
+  // embedded IPv4 (`10:42:17.123`).
+  let colons = 0, lastColon = -1, dotsAfter = 0;
+  for (let k = i; k < j; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 58) {
+      colons++;
+      lastColon = k;
+      dotsAfter = 0;
+    } else if (c === 46) dotsAfter++;
+  }
+  if (colons < 2 || (dotsAfter !== 0 && dotsAfter !== 3) || (lastColon < 0)) return i;
   const tok = text.slice(i, j);
   if (tok.indexOf(":") < 0) return i;
   return ipv6Valid(tok) ? j : i;

@@ -1,20 +1,25 @@
 /**
- * `prompt-injection` (input): scores every user-supplied message (roles user,
- * tool, function, prompt, input) from 0 to 1 and blocks (or logs) when the
- * highest score reaches `threshold`.
+ * `prompt-injection` (input): scores every segment of the listed `sources` (default: user-supplied
+ * messages, tool definitions, tool results, decoded files; the operator's `system` text and `stored`
+ * fields only when listed) from 0 to 1 and blocks (or logs) when the highest score reaches `threshold`.
  *
- * Each message is normalised (NFKC, zero-width characters stripped, Cyrillic and
- * Greek lookalikes mapped to Latin, lower-cased, whitespace collapsed); base64
- * runs are decoded and scanned too. Rules are grouped in families, each rule
- * with a weight; matched weights combine as `1 - Π(1 - w)`. A rule runs only
- * when one of its anchor words occurs (a cheap `indexOf` prefilter), and every
- * rule is a regex without nested or unbounded-overlapping quantifiers.
+ * Each segment is scanned in the shared normalised view (src/policy/normalize.ts: NFKC, zero-width
+ * removal, TR39 lookalikes), lower-cased, whitespace collapsed. Rules (`prompt_injection_rules.ts`) are
+ * grouped in families, each with a weight; matched weights combine as `1 - Π(1 - w)`. A rule runs only when
+ * one of its anchor words occurs and only where its leading words occur (one prefilter pass), and every
+ * rule is a regex with bounded repeats. Text the user did not write also meets the external rules (tool
+ * poisoning, instructions in tool results and files). Decoded payloads (base64, hex, Unicode tags) are
+ * scored again with their variants, two levels deep; quoted fragments are rejoined when a message asks to
+ * combine them.
  *
- * Reason code: `prompt_injection`. Findings: family → matched rules
- * (`instruction_override`, `jailbreak`, `role_boundary`, `delimiter`, `prompt_leak`,
- * `indirect`, `social`, `multi_turn`, `multilingual`, `obfuscated`, `custom`,
- * `encoded_payload`). Letter-spaced/dotted, leetspeak, ROT13, reversed and Unicode-tag
+ * Reason code: `prompt_injection`. Findings: family → matched rules (`instruction_override`,
+ * `jailbreak`, `role_boundary`, `delimiter`, `prompt_leak`, `indirect`, `tool_poisoning`, `social`,
+ * `multi_turn`, `multilingual`, `obfuscated`, `custom`, `encoded_payload`), and `source:<source>` →
+ * segments of that source that reached the threshold. Letter-spaced/dotted, leetspeak, ROT13 and reversed
  * variants are rescanned only when the prefilter pass flags them.
+ *
+ * One file: the kind, its normalisation and the prefilter it runs rules with share their state (the
+ * rule set's word table, the last text's variant flags); the rule table is `prompt_injection_rules.ts`.
  *
  * @module
  */
@@ -23,12 +28,16 @@ import {
   allowDecision,
   count,
   type EvalInput,
+  patternListIssues,
   type PolicyDecision,
   type PolicyKindModule,
   USER_SUPPLIED_ROLES,
 } from "./common.ts";
-import { checkUserPattern, compileUserPattern } from "../safe_regex.ts";
+import { compileUserPattern } from "../safe_regex.ts";
 import { LEADING_LETTERS, leadingWords, withoutLeadingOptional } from "./regex_starts.ts";
+import { EXTERNAL_RULE_TABLE, RULE_TABLE } from "./prompt_injection_rules.ts";
+import { normalizeView } from "../normalize.ts";
+import type { TextSegment } from "../types.ts";
 
 /** Schema of `policy.prompt-injection`. */
 export const promptInjectionSchema = z.strictObject({
@@ -36,8 +45,18 @@ export const promptInjectionSchema = z.strictObject({
   encoding: z.strictObject({
     decode_base64: z.boolean().default(true),
     normalize_unicode: z.boolean().default(true),
+    /** Fold lookalike letters (Unicode TR39 confusables) before matching. */
+    detect_homoglyphs: z.boolean().optional(),
   }).default({ decode_base64: true, normalize_unicode: true }),
-  detect_homoglyphs: z.boolean().default(true),
+  /** Legacy spelling of `encoding.detect_homoglyphs` (which wins when both are set). */
+  detect_homoglyphs: z.boolean().optional(),
+  /**
+   * Which content is scored (docs/policies.md "Content coverage"): request messages (user-supplied roles),
+   * tool definitions, tool results, decoded file text; `system` (the operator's own text) and `stored`
+   * only when listed.
+   */
+  sources: z.array(z.enum(["messages", "system", "tools", "tool_results", "files", "stored"])).min(1)
+    .default(["messages", "tools", "tool_results", "files"]),
   detection: z.strictObject({
     attack_patterns: z.array(z.string().min(1).max(1000)).max(100).default([]),
   }).default({ attack_patterns: [] }),
@@ -63,635 +82,13 @@ interface Rule {
   re: RegExp;
 }
 
-const QUAL =
-  "(?:all|any|every|each|the|your|these|those|of|previous|prior|above|earlier|preceding|foregoing|original|initial|current|existing|system|safety|content|ethical|moral|security|old|other|given|developer|hidden|and|former|standing)";
-const TARGET =
-  "(?:instructions?|prompts?|rules|directions|guidelines|guidance|programming|guardrails|directives?|constraints|restrictions|policies|policy|commands|context|training|orders|filters)";
-const VERB =
-  "(?:ignore|disregard|forget|override|bypass|abandon|discard|set aside|don't follow|do not follow|stop following|neglect|overrule|erase|delete|throw away|pay no attention to|skip)";
-const VERB_ANCHORS = [
-  "ignore",
-  "disregard",
-  "forget",
-  "override",
-  "bypass",
-  "abandon",
-  "discard",
-  "aside",
-  "follow",
-  "neglect",
-  "overrule",
-  "erase",
-  "delete",
-  "throw away",
-  "attention",
-  "skip",
-];
-const LEAK_VERB =
-  "(?:reveal|print|show|output|repeat|leak|display|dump|expose|disclose|tell me|give me|write out|spell out|paste|recite|return)";
-const LEAK_OWNER =
-  "(?:your |the (?:hidden|secret|initial|original|internal|confidential|system|developer|above|preceding) |(?:hidden|secret|initial|original|internal|confidential) )";
-const NO_LIMITS = "(?:rules|restrictions|limits|filters|guidelines|boundaries|morals|ethics)";
-
-// Non-English (es/fr/de/it/pt) verbs, targets and qualifiers; accents optional where people drop them.
-const ML_VERB =
-  "(?:ignora|ignorad|ignorar|ignore|ignorez|ignoriere|ignorier|ignorieren sie|ignori|olvida|olvide|olvidad|olvidar|oublie|oubliez|vergiss|vergessen sie|dimentica|dimentichi|esque[çc]a|esquece|desconsidere|desconsidera|descarta|descartez|omite|missachte|missachten sie|trascura|ne tiens pas compte|ne tenez pas compte|haz caso omiso|non seguire|n[ãa]o siga|no sigas|befolge nicht)";
-const ML_TARGET =
-  "(?:instrucciones|instructions|instru[çc][õo]es|istruzioni|anweisungen|instruktionen|consignes|indicaciones|indicazioni|reglas|r[èe]gles|regole|regras|regeln|directrices|directives|direttive|diretrizes|richtlinien|vorgaben|[óo]rdenes|befehle|orienta[çc][õo]es|normas|norme)";
-const ML_POST =
-  "(?:anteriores|previas|pr[ée]vias|precedentes|pr[ée]c[ée]dentes|ant[ée]rieures|ci-dessus|precedenti|anteriori|iniziali|initiales|iniciales|iniciais|originales|originali|originais|d'origine|de arriba|di sopra|acima|del sistema|do sistema|du syst[èe]me|di sistema|de sistema)";
-const ML_PRE =
-  "(?:vorherigen|bisherigen|vorigen|obigen|fr[üu]heren|urspr[üu]nglichen|alten|vorangegangenen|precedenti|anteriori|anteriores|pr[ée]c[ée]dentes|precedentes)";
-const ML_LEAK_VERB =
-  "(?:muestra|mu[ée]strame|ens[ée][ñn]ame|revela|rev[ée]lame|dime|imprime|repite|escribe|copia|comparte|montre|montrez|affiche|affichez|r[ée]v[èe]le|r[ée]v[ée]lez|donne|donnez|r[ée]p[èe]te|r[ée]p[ée]tez|[ée]cris|zeige|zeig|gib|nenne|verrate|wiederhole|schreibe|drucke|mostra|mostrami|rivela|rivelami|dimmi|stampa|ripeti|scrivi|mostre|revele|diga|imprima|repita|escreva|compartilhe)";
-const ML_SYSPROMPT =
-  "(?:prompt (?:del|de|do|di|du) (?:sistema|syst[èe]me)|prompt (?:syst[èe]me|di sistema)|system-?prompt|systemanweisung|systemnachricht|invite syst[èe]me|mensaje del sistema|messaggio di sistema|mensagem do sistema|instrucciones (?:del sistema|ocultas|originales|iniciales)|istruzioni (?:di sistema|del sistema|nascoste|originali|iniziali)|instru[çc][õo]es (?:do sistema|ocultas|originais|iniciais)|instructions (?:syst[èe]me|cach[ée]es|initiales|d'origine)|consignes (?:syst[èe]me|initiales|cach[ée]es)|urspr[üu]nglichen anweisungen|versteckten anweisungen|geheimen anweisungen)";
-
-/**
- * Built-in rules as `[family, weight, anchors, regex source]`. Weights are calibrated on
- * tests/corpus (see docs/policies.md): a single strong signal (≥ 0.5) blocks at the
- * default threshold; weak signals (< 0.5) need company.
- */
-const RULE_TABLE: ReadonlyArray<[string, number, readonly string[], string]> = [
-  // Instruction override.
-  ["instruction_override", 0.9, VERB_ANCHORS, `\\b${VERB} (?:${QUAL} ){1,5}${TARGET}\\b`],
-  [
-    "instruction_override",
-    0.9,
-    ["ignore", "disregard", "forget"],
-    `\\b${VERB} (?:all|everything) (?:above|before|prior|previously|you (?:were|have been) told)\\b`,
-  ],
-  [
-    "instruction_override",
-    0.9,
-    ["ignore", "disregard", "forget"],
-    "\\b(?:ignore|disregard|forget) (?:what|everything) (?:you (?:were|have been) told|i said before|was said) (?:before|above|earlier|previously)\\b",
-  ],
-  [
-    "instruction_override",
-    0.75,
-    ["no longer"],
-    "\\byou (?:are|re) no longer (?:bound|restricted|limited|an ai|a language model|chatgpt|claude|an assistant|required to follow|subject to)\\b",
-  ],
-  [
-    "instruction_override",
-    0.6,
-    ["instruction"],
-    "\\b(?:new|updated|real|actual|true|revised|secret|override|priority) (?:system )?instructions?(?: are| follow)? ?:",
-  ],
-  [
-    "instruction_override",
-    0.45,
-    ["instead"],
-    "\\binstead,? (?:you (?:will|must|should) )?(?:do|say|respond|reply|output|print)\\b",
-  ],
-  ["instruction_override", 0.4, ["from now on"], "\\bfrom now on,? you (?:will|are|must|shall|have)\\b"],
-  [
-    "instruction_override",
-    0.85,
-    ["override", "sudo"],
-    "\\b(?:system|admin|administrator|developer|root) override\\b|\\bsudo mode\\b",
-  ],
-  [
-    "instruction_override",
-    0.8,
-    ["previous", "above", "prior"],
-    `\\b(?:the |all )?(?:previous|above|prior|preceding) ${TARGET} (?:are|is|were|was) (?:void|invalid|cancell?ed|revoked|obsolete|no longer valid|null)\\b`,
-  ],
-  [
-    "instruction_override",
-    0.7,
-    ["your"],
-    "\\byour (?:real|true|new|only|actual|updated|revised|primary) (?:instructions|rules|programming|task|purpose|objective|goal|mission|job|role|directive|priority) (?:is|are|now is)\\b",
-  ],
-  // Jailbreak and role play.
-  ["jailbreak", 0.95, ["do anything now"], "\\bdo anything now\\b"],
-  [
-    "jailbreak",
-    0.9,
-    ["dan"],
-    "\\b(?:you are|you're|act as|pretend to be|become|called|named|play|enable|activate) (?:now )?(?:a |the )?dan\\b|\\bdan,? (?:you|an ai|who)\\b",
-  ],
-  [
-    "jailbreak",
-    0.85,
-    ["god mode", "jailbr", "unrestricted", "unfiltered", "uncensored", "dan mode", "evil mode", "chaos mode"],
-    "\\b(?:god|jailbreak|jailbroken|unrestricted|unfiltered|uncensored|dan|evil|chaos) mode\\b",
-  ],
-  [
-    "jailbreak",
-    0.45,
-    ["developer mode", "dev mode", "debug mode"],
-    "\\b(?:developer|dev|debug) mode (?:enabled|activated|engaged|is on)\\b",
-  ],
-  [
-    "jailbreak",
-    0.8,
-    ["responses", "answers"],
-    "\\b(?:two|2|dual) (?:different )?(?:responses|answers)\\b.{0,80}\\b(?:uncensored|unfiltered|jailbroken|developer mode|no restrictions|unrestricted)\\b",
-  ],
-  [
-    "jailbreak",
-    0.8,
-    [
-      "unrestricted",
-      "unfiltered",
-      "uncensored",
-      "amoral",
-      "unaligned",
-      "jailbr",
-      "evil",
-      "unethical",
-      "rogue",
-      "limitless",
-      "limits",
-      "unbound",
-    ],
-    "\\b(?:unrestricted|unfiltered|uncensored|amoral|unaligned|jailbroken|evil|unethical|rogue|no-limits|limitless|unbound) (?:ai|assistant|model|chatbot|llm|version of (?:yourself|you|chatgpt|the model)|persona|twin|alter ego)\\b",
-  ],
-  [
-    "jailbreak",
-    0.85,
-    ["bound by", "restricted by", "limited by", "constrained by"],
-    "\\b(?:not|never|no longer|isn't|aren't) (?:be )?(?:bound|restricted|limited|constrained) by (?:any |the |your |openai's |anthropic's |ethical |content |safety )*(?:rules|guidelines|policies|restrictions|filters|limitations|ethics|principles|censorship)\\b",
-  ],
-  [
-    "jailbreak",
-    0.55,
-    ["without", "free of", "free from", "with no", "ignoring"],
-    "\\b(?:without|free of|free from|with no|ignoring) (?:any )?(?:ethical |moral |content |safety )?(?:restrictions|filters|filtering|censorship|limitations|guardrails|safety guidelines|content policy|content policies)\\b",
-  ],
-  [
-    "jailbreak",
-    0.8,
-    ["apply", "matter", "exist", "bind", "restrict", "limit"],
-    "\\b(?:ethical|moral|content|safety|openai|anthropic|your) (?:guidelines|policies|filters|restrictions|rules|principles|ethics) (?:don't|do not|no longer|won't|will not|cannot|can't) (?:apply|matter|exist|bind you|restrict you|limit you)\\b",
-  ],
-  [
-    "jailbreak",
-    0.65,
-    ["pretend", "imagine", "roleplay", "role-play", "role play", "act as", "simulate", "suppose"],
-    `\\b(?:pretend|imagine|roleplay|role-play|role play|act as if|simulate|suppose) (?:that )?(?:you are|you're|you have|to be|as) (?:an? )?(?:ai|model|assistant|chatbot|llm|character|persona)? ?(?:with(?:out)? (?:no |any )?${NO_LIMITS}|that (?:can|will) (?:do|say|answer) anything|who (?:has no|ignores|doesn't follow|does not follow))`,
-  ],
-  [
-    "jailbreak",
-    0.6,
-    ["no "],
-    `\\byou (?:have|has|now have) no ${NO_LIMITS}\\b`,
-  ],
-  [
-    "jailbreak",
-    0.7,
-    ["anything"],
-    "\\b(?:ai|assistant|model|chatbot|bot|llm) (?:that|who|which) (?:can|will) (?:do|say|answer) anything\\b",
-  ],
-  [
-    "jailbreak",
-    0.3,
-    ["character"],
-    "\\b(?:stay in character|never break character|don't break character|do not break character)\\b",
-  ],
-  [
-    "jailbreak",
-    0.9,
-    ["jailbreak"],
-    "\\bjailbreak (?:prompt|the (?:ai|model|assistant|chatbot|llm|system)|yourself|you)\\b|\\b(?:this is|here is|use) a jailbreak\\b",
-  ],
-  [
-    "jailbreak",
-    0.6,
-    ["opposite mode", "evil twin", "antigpt", "anti-gpt", "betterdan", "stan mode", "aim mode", "dude mode"],
-    "\\b(?:opposite mode|evil twin|antigpt|anti-gpt|betterdan|stan mode|aim mode|dude mode)\\b",
-  ],
-  [
-    "jailbreak",
-    0.7,
-    ["hypothetical", "fictional", "story"],
-    "\\b(?:hypothetical(?:ly)?|fictional|in a story)\\b.{0,60}\\b(?:no (?:rules|restrictions|filters|ethics)|without (?:rules|restrictions|filters|ethics)|ignore (?:your|all) (?:rules|guidelines|restrictions))",
-  ],
-  // Fake system / role boundaries.
-  [
-    "role_boundary",
-    0.95,
-    ["<|", "[inst]", "[/inst]", "<<sys>>", "<</sys>>"],
-    "<\\|(?:im_start|im_end|system|user|assistant|endoftext|end_of_turn|start_header_id|end_header_id|eot_id|begin_of_text|im_sep)\\|>|\\[/?inst\\]|<</?sys>>",
-  ],
-  [
-    "role_boundary",
-    0.85,
-    ["#"],
-    "(?:^|\\n) ?#{1,4} ?(?:system|assistant|developer|admin|instruction|instructions)(?: message| prompt)? ?:?(?: |\\n|$)",
-  ],
-  [
-    "role_boundary",
-    0.6,
-    [":"],
-    "(?:^|\\n) ?(?:system|assistant|developer|admin|root)(?: message| prompt)? ?: ?(?:you|ignore|disregard|new|the user|from now|override|reveal|your)\\b",
-  ],
-  [
-    "role_boundary",
-    0.8,
-    [
-      "<system",
-      "</system",
-      "<instructions",
-      "<admin",
-      "[system",
-      "[admin",
-      "[developer",
-      "{{system",
-      "<sys",
-      "<developer",
-    ],
-    "</?(?:system|system_prompt|sys|admin|instructions|developer)(?: [^>]{0,40})?>|\\[(?:system|admin|developer)(?: message| note| override)?\\]|\\{\\{system\\}\\}",
-  ],
-  ["role_boundary", 0.9, ["human:", "user:"], "(?:^|\\n)(?:human|user): .{0,200}\\n(?:assistant|ai): "],
-  // Delimiters.
-  [
-    "delimiter",
-    0.8,
-    ["end", "begin", "start"],
-    "(?:-{3,}|={3,}|#{3,}|\\*{3,}|~{3,}|_{3,}) ?(?:end|begin|start) (?:of )?(?:the )?(?:user|system|admin|developer|original|previous|prompt|document|input|context|instructions)(?: input| prompt| message| instructions| text)?\\b",
-  ],
-  [
-    "delimiter",
-    0.7,
-    ["end of", "ignore the rest"],
-    "\\b(?:end|ignore the rest) of (?:the )?(?:user (?:input|prompt|message)|system prompt|original (?:prompt|instructions)|document)[\\]\\-=#*)>]",
-  ],
-  ["delimiter", 0.7, ["```", "'''"], "(?:```|''')(?:system|instructions|prompt|admin)\\b"],
-  ["delimiter", 0.8, ["<|"], "<\\|[a-z_]{2,24}\\|>"],
-  // Indirect injection: instructions addressed to an AI inside documents and tool results.
-  [
-    "indirect",
-    0.7,
-    ["ai", "llm", "llms", "language", "chatbot", "chatbots", "gpt", "chatgpt", "claude", "copilot"],
-    "\\b(?:note|message|instructions?|attention|reminder|memo|directive|notice|dear|hey)(?: for| to)? (?:the |any |all |an? )?(?:ai|a\\.i\\.|llms?|large language models?|language models?|chatbots?|gpt|chatgpt|claude|copilot|ai (?:assistants?|models?|agents?|systems?|tools?|bots?|readers?))\\b(?: (?:reading|processing|summari[sz]ing|reviewing) this)? ?[:,-]",
-  ],
-  [
-    "indirect",
-    0.8,
-    [
-      "ai",
-      "llm",
-      "llms",
-      "language",
-      "chatbot",
-      "chatbots",
-      "gpt",
-      "chatgpt",
-      "claude",
-      "copilot",
-      "bot",
-      "bots",
-      "automated",
-    ],
-    "\\b(?:ai|a\\.i\\.|llms?|language models?|chatbots?|gpt|chatgpt|claude|copilot|bots?|ai (?:assistants?|models?|agents?|systems?|tools?|readers?)|automated (?:systems?|agents?|assistants?|readers?|tools?)) (?:that is |who is |which is |that's )?(?:reading|processing|summari[sz]ing|parsing|reviewing|analy[sz]ing|screening|evaluating|ranking|grading|ingesting|scanning|indexing|seeing) (?:this|these)\\b",
-  ],
-  [
-    "indirect",
-    0.55,
-    ["if you"],
-    "\\bif you(?:'re| are) (?:an? |the |some )?(?:ai|a\\.i\\.|llm|large language model|language model|chatbot|gpt|chatgpt|claude|copilot|bot|ai (?:model|assistant|agent|system|tool|bot|reader)|automated (?:system|agent|assistant|reader|tool))\\b(?! (?:researcher|engineer|developer|enthusiast|student|company|startup|team|practitioner|professional|expert|scientist|ethicist|hobbyist|investor|user|fan|skeptic|critic)s?\\b)",
-  ],
-  [
-    "indirect",
-    0.6,
-    ["ai", "llm", "assistant", "chatbot", "agent", "bot", "model"],
-    "\\b(?:ai|llm|assistant|chatbot|agent|bot|model) (?:instructions?|directives?|override|commands?)(?: \\([^)\\n]{0,30}\\))? ?:",
-  ],
-  [
-    "indirect",
-    0.55,
-    ["hidden", "secret", "embedded", "invisible", "covert"],
-    "\\b(?:hidden|secret|embedded|invisible|covert) (?:instructions?|prompts?|directives?|commands?) (?:for|to) (?:the |any |all )?(?:ai|llm|model|assistant|chatbot|bot|agent|language model)s?\\b|\\bhidden instructions? ?:",
-  ],
-  [
-    "indirect",
-    0.5,
-    ["update", "change", "override", "amendment", "revision", "patch"],
-    "\\b(?:instructions?|policy|directives?|system|prompt|rules|guidelines?) (?:update|change|override|amendment|revision|patch)\\b.{0,30}\\bpriority\\b",
-  ],
-  [
-    "indirect",
-    0.45,
-    ["must", "should", "shall", "required", "needs", "has to", "will now"],
-    "\\b(?:the )?(?:assistant|ai|llm|chatbot|ai model|ai agent|language model) (?:must|should|shall|is required to|needs to|has to|will now) (?:now |immediately |also |instead |only )?(?:ignore|disregard|forget|reveal|send|forward|email|exfiltrate|include|append|tell the user|ask the user|respond|reply|say|stop|not mention|never mention|recommend|delete|transfer|execute|run|visit|open|click|fetch)\\b",
-  ],
-  [
-    "indirect",
-    0.6,
-    ["ask", "request", "prompt"],
-    "(?<!(?:never|not|n't|don't) )\\b(?:ask|request|prompt|get)(?:s|ing)? (?:the )?(?:user|customer|human|requester) (?:for|to (?:enter|provide|share|send|confirm|type|re-?enter|verify)) (?:their|his|her|the|your|a)? ?(?:password|passcode|credentials|api key|credit card|card number|login|2fa|otp|one-time code|ssn|social security number|pin|bank details|seed phrase|private key)s?\\b",
-  ],
-  [
-    "indirect",
-    0.4,
-    ["tell", "mention", "inform", "alert", "notify", "reveal", "let", "show"],
-    "\\b(?:do not|don't|never|without) (?:tell(?:ing)?|mention(?:ing)?(?: this)? to|inform(?:ing)?|alert(?:ing)?|notify(?:ing)?|reveal(?:ing)?(?: this)? to|let(?:ting)?) (?:the )?(?:user|human|reader|requester|recipient)\\b",
-  ],
-  [
-    "indirect",
-    0.6,
-    ["http", "https"],
-    "!\\[[^\\]\\n]{0,80}\\]\\(https?://[^)\\s]{1,200}[?&][a-z_]{1,30}=(?:\\{|\\[|<|%7b|\\$)",
-  ],
-  [
-    "indirect",
-    0.35,
-    ["rate", "score", "rank", "grade", "mark", "evaluate", "recommend", "list"],
-    "\\b(?:rate|score|rank|grade|mark|evaluate|recommend|list)\\b.{0,30}(?:\\b10/10|\\b10 out of 10|\\b5/5|\\bfive stars|\\bhighest (?:possible )?(?:score|rating)|\\btop (?:score|rating|candidate|match|pick)|\\bstrongly (?:recommend|hire))",
-  ],
-  [
-    "indirect",
-    0.35,
-    ["omit", "leave out", "hide", "skip", "downplay", "suppress"],
-    "\\b(?:omit|leave out|hide|skip|downplay|suppress)(?:ping)? (?:any |all |the )?(?:weakness(?:es)?|gaps?|negatives?|risks?|concerns?|red flags?|criticism|warnings?|issues|problems|section [0-9])",
-  ],
-  // Social engineering: claimed authority, special modes, leaking the start of the context.
-  [
-    "social",
-    0.4,
-    [
-      "developer",
-      "creator",
-      "admin",
-      "engineer",
-      "operator",
-      "owner",
-      "programmer",
-      "maker",
-      "built",
-      "created",
-      "deployed",
-      "trained",
-      "configured",
-      "programmed",
-    ],
-    "\\b(?:i am|i'm|im|this is|speaking as|as) (?:the |your |an? |one of (?:the|your) )?(?:lead |senior |original |head |chief |system |openai |anthropic )?(?:developers?|creators?|admins?|administrators?|sysadmins?|engineers?|operators?|owners?|programmers?|makers?)\\b(?: (?:who|that|of|at|from|behind|for|here|in charge))?|\\b(?:i|we) (?:built|created|made|trained|set you up|set up|configured|deployed|programmed|launched) you\\b",
-  ],
-  [
-    "social",
-    0.3,
-    ["red", "pen", "penetration", "audit", "authorised", "authorized"],
-    "\\b(?:red[- ]?team(?:ing|ers?)?|pen(?:etration)?[- ]?test(?:ing|ers?)?|safety (?:audit|evaluation|eval)|authori[sz]ed (?:test|audit|security test|exercise|override))\\b",
-  ],
-  [
-    "social",
-    0.4,
-    ["exempt", "exemption", "waiver", "clearance", "authorising", "authorizing", "permission"],
-    "\\b(?:exempt(?:ion|ed)?|waiver|clearance|authori[sz]ing you|permission)\\b.{0,50}\\b(?:rules|restrictions|filters|guidelines|policies|safety|guardrails|content policy|moderation|limits)\\b",
-  ],
-  [
-    "social",
-    0.45,
-    ["mode"],
-    "\\b(?:you are|you're|you've been|you have been|now|switch(?:ing|ed)? to|enter(?:ing|ed)?|put (?:you |yourself )?in(?:to)?|placed in|running in|operating in|are in|activate|enable) (?:now )?(?:in )?(?:maintenance|diagnostic|debug|service|unrestricted|admin|root|test|unlocked|developer|safe-?guards?[- ]off) mode\\b",
-  ],
-  [
-    "social",
-    0.45,
-    [
-      "offline",
-      "disabled",
-      "turned off",
-      "switched off",
-      "down",
-      "suspended",
-      "paused",
-      "deactivated",
-      "inactive",
-      "bypassed",
-      "lifted",
-    ],
-    "\\b(?:moderation|safety|content|filter(?:ing)?|guardrails?|policy|alignment|usual|normal|standard)(?: (?:layer|system|filters?|module|checks?|engine|guardrails|restrictions|rules|limits))? (?:is|are|has been|have been|was|were) (?:currently |temporarily |now )?(?:offline|disabled|turned off|switched off|down|suspended|paused|deactivated|inactive|bypassed|lifted)\\b",
-  ],
-  [
-    "prompt_leak",
-    0.75,
-    ["first", "initial", "opening"],
-    "\\b(?:print|show|repeat|output|paste|write|tell|give|display|copy|reproduce|recite|list|quote|everything|text)\\b.{0,60}\\b(?:before|above|prior to|preceding|ahead of) (?:my|our|the|this) (?:first|initial|opening|very first) (?:message|prompt|question|turn|line|reply)\\b",
-  ],
-  [
-    "prompt_leak",
-    0.6,
-    ["first", "initial", "opening", "earliest"],
-    "\\b(?:first|opening|initial|very first|earliest) (?:line|lines|sentence|sentences|words|paragraph|message|text|instructions?)(?: of text)? (?:that )?you (?:received|were given|got|saw|were sent|were shown|read)\\b",
-  ],
-  [
-    "prompt_leak",
-    0.7,
-    [
-      "started",
-      "initialised",
-      "initialized",
-      "configured",
-      "set up",
-      "given",
-      "primed",
-      "launched",
-      "booted",
-      "loaded",
-      "seeded",
-      "deployed",
-    ],
-    `\\b${LEAK_VERB} (?:me )?(?:the |your )?(?:exact |full |complete |whole |entire |original )?(?:configuration|config|setup|instructions|prompt|text|rules|message|settings) (?:that )?you (?:were|have been|got) (?:started|initiali[sz]ed|configured|set up|given|primed|launched|booted|loaded|seeded|deployed)\\b`,
-  ],
-  // Multi-turn setups: trigger words, re-assigned authority, payload splitting, fiction framing.
-  [
-    "multi_turn",
-    0.8,
-    ["when", "whenever", "once"],
-    "\\b(?:when(?:ever)?|once) i (?:say|type|write|send|use)\\b.{0,60}\\b(?:ignore|drop|forget|abandon|disable|turn off|switch off|stop following|no longer follow|lift|suspend|bypass|remove)\\b.{0,30}\\b(?:rules|restrictions|filters|guidelines|instructions|safety|guardrails|policies|limits)\\b",
-  ],
-  [
-    "multi_turn",
-    0.8,
-    ["treat", "consider", "regard"],
-    "\\b(?:treat|consider|regard) (?:all |every |each |any )?(?:of )?my (?:messages?|requests?|instructions|words|input|prompts?) as (?:if they (?:were|came) |coming |having come |sent |written )?(?:from|by) (?:the |your |an? )?(?:system|admin|administrator|developer|operator|creator|root|owner|sysadmin|system administrator|openai|anthropic)\\b",
-  ],
-  [
-    "multi_turn",
-    0.35,
-    [
-      "code",
-      "codeword",
-      "safe",
-      "safeword",
-      "passphrase",
-      "magic",
-      "trigger",
-      "secret",
-      "agreed",
-      "agreement",
-    ],
-    "\\b(?:code ?words?|safe ?words?|passphrase|magic words?|trigger (?:word|phrase)|secret (?:word|phrase)|as (?:we|you) agreed|our (?:agreement|deal|arrangement))\\b",
-  ],
-  [
-    "multi_turn",
-    0.5,
-    ["off", "lifted", "suspended", "disabled", "deactivated", "unlocked", "removed"],
-    "\\b(?:your )?(?:rules|restrictions|filters|guidelines|safety|guardrails|limits|policies|safeguards) (?:are |is )?(?:now )?(?:off|lifted|suspended|disabled|deactivated|unlocked|removed)\\b",
-  ],
-  [
-    "multi_turn",
-    0.55,
-    ["concatenate", "combine", "join", "put together", "merge", "append"],
-    "\\b(?:concatenate|combine|join|put together|merge|append)\\b.{0,40}\\b(?:and|then) (?:follow|execute|obey|act on|do what|carry out|run|answer|perform)\\b",
-  ],
-  [
-    "multi_turn",
-    0.6,
-    ["story", "poem", "fiction", "novel", "screenplay", "script", "roleplay", "role-play", "scene"],
-    "\\b(?:story|poem|fiction|novel|screenplay|script|roleplay|role-play|scene)\\b.{0,80}\\b(?:its|your|the) (?:real|actual|exact|hidden|secret|verbatim|original|full) (?:system prompt|instructions|rules|guidelines|configuration)\\b",
-  ],
-  // Non-English (Latin script) override, leak and persona phrases.
-  [
-    "multilingual",
-    0.85,
-    [
-      "anteriores",
-      "previas",
-      "dentes",
-      "precedentes",
-      "rieures",
-      "dessus",
-      "precedenti",
-      "anteriori",
-      "iniziali",
-      "initiales",
-      "iniciales",
-      "iniciais",
-      "originales",
-      "originali",
-      "originais",
-      "arriba",
-      "sopra",
-      "acima",
-      "origine",
-      "sistema",
-      "syst",
-      "vias",
-    ],
-    `\\b${ML_VERB}\\b[^.!?\\n]{0,30}${ML_TARGET}[^.!?\\n]{0,12}${ML_POST}`,
-  ],
-  [
-    "multilingual",
-    0.85,
-    [
-      "vorherigen",
-      "bisherigen",
-      "vorigen",
-      "obigen",
-      "heren",
-      "nglichen",
-      "alten",
-      "vorangegangenen",
-      "precedenti",
-      "anteriori",
-      "anteriores",
-      "dentes",
-      "precedentes",
-    ],
-    `\\b${ML_VERB}\\b[^.!?\\n]{0,30}${ML_PRE} ${ML_TARGET}`,
-  ],
-  [
-    "multilingual",
-    0.85,
-    ["todo", "tout", "alles", "tutto", "tudo"],
-    `\\b${ML_VERB}\\b (?:todo lo anterior|todo lo que (?:te )?(?:dije|dijeron|se dijo)|tout ce qui (?:pr[ée]c[èe]de|est au-dessus)|tout ce qu'on t'a dit|alles,? was (?:dir )?(?:vorher|bisher|davor|zuvor|oben)|alles (?:bisherige|vorherige|obige|davor|vorher|zuvor)|tutto (?:quanto |ci[òo] che |quello che )?(?:sopra|detto prima|precede|ti (?:è|e) stato detto)|tudo (?:o )?que (?:foi dito|te disseram|eu disse)|tudo acima)`,
-  ],
-  [
-    "multilingual",
-    0.75,
-    [
-      "muestra",
-      "strame",
-      "revela",
-      "dime",
-      "imprime",
-      "repite",
-      "escribe",
-      "copia",
-      "montre",
-      "montrez",
-      "affiche",
-      "affichez",
-      "donne",
-      "donnez",
-      "cris",
-      "zeige",
-      "zeig",
-      "gib",
-      "nenne",
-      "verrate",
-      "wiederhole",
-      "schreibe",
-      "drucke",
-      "mostra",
-      "mostrami",
-      "rivela",
-      "rivelami",
-      "dimmi",
-      "stampa",
-      "ripeti",
-      "scrivi",
-      "mostre",
-      "revele",
-      "diga",
-      "imprima",
-      "repita",
-      "escreva",
-    ],
-    `\\b${ML_LEAK_VERB}\\b[^.!?\\n]{0,40}${ML_SYSPROMPT}`,
-  ],
-  [
-    "multilingual",
-    0.4,
-    ["ahora", "maintenant", "sormais", "jetzt", "sofort", "nun", "ora", "agora", "adelante"],
-    "\\b(?:a partir de ahora,? (?:eres|ser[áa]s|act[úu]as)|ahora eres|de ahora en adelante,? eres|[àa] partir de maintenant,? tu es|d[ée]sormais,? tu es|ab (?:jetzt|sofort),? bist du|von nun an,? bist du|(?:da ora in poi|d'ora in poi|da adesso),? sei|ora sei|a partir de agora,? (?:voc[êe] [ée]|tu [ée]s)|agora voc[êe] [ée])\\b",
-  ],
-  [
-    "multilingual",
-    0.45,
-    ["sin", "sans", "ohne", "senza", "sem"],
-    "\\b(?:sin|sans|ohne|senza|sem) (?:ninguna |aucune |jegliche |alcuna |nenhuma |irgendwelche |keine |tus |tes |deine |le tue |suas )?(?:restricciones|restricci[óo]n|restrictions?|filtros|filtres|filtri|censura|censure|zensur|limitaciones|einschr[äa]nkungen|beschr[äa]nkungen|restrizioni|restri[çc][õo]es|l[íi]mites|limites|limiti|reglas|r[èe]gles|regeln|regole|regras)\\b",
-  ],
-  [
-    "multilingual",
-    0.45,
-    ["modo", "mode", "modus", "entwicklermodus", "modalit"],
-    "\\b(?:modo (?:desarrollador|dios|sin restricciones|sin censura|jailbreak|desenvolvedor|deus|sem restri[çc][õo]es)|mode (?:d[ée]veloppeur|dieu|sans restrictions?|jailbreak)|entwicklermodus|gott-?modus|jailbreak-modus|modalit[àa] (?:sviluppatore|dio|senza restrizioni))\\b",
-  ],
-  // Prompt leak.
-  [
-    "prompt_leak",
-    0.75,
-    ["prompt", "instructions", "message", "guidelines", "rules", "configuration", "context"],
-    `\\b${LEAK_VERB} (?:(?:me|all|of|the|entire|full|complete|exact|verbatim) ){0,4}${LEAK_OWNER}(?:(?:entire|full|complete|exact|initial|original|hidden|secret|system|internal|confidential|developer) ){0,3}(?:system prompt|system message|prompt|instructions|guidelines|configuration|rules|pre-?prompt|context)\\b`,
-  ],
-  [
-    "prompt_leak",
-    0.6,
-    ["given", "told"],
-    "\\b(?:system prompt|system message|instructions|rules|guidelines|prompt) (?:that )?you (?:were|have been|got) (?:given|told)\\b",
-  ],
-  [
-    "prompt_leak",
-    0.6,
-    ["your"],
-    "\\bwhat (?:are|were|is) your (?:exact |original |initial |full |system |hidden |secret )*(?:instructions|system prompt|prompt|rules)\\b",
-  ],
-  [
-    "prompt_leak",
-    0.7,
-    ["above", "before this", "preceding", "prior to this"],
-    "\\b(?:repeat|print|output|copy|echo|reproduce) (?:(?:all|the|of|everything|text|words|content|instructions|verbatim) ){0,4}(?:above|before this|preceding|prior to this)(?: line| message| point)?\\b",
-  ],
-];
-
 /** Built-in rules, compiled once at module load. */
 export const BUILTIN_RULES: readonly Rule[] = RULE_TABLE.map(([family, weight, anchors, source]) =>
+  r(family, weight, anchors, source)
+);
+
+/** Rules for text the model reads but the user did not write: tool definitions, tool results, files. */
+export const EXTERNAL_RULES: readonly Rule[] = EXTERNAL_RULE_TABLE.map(([family, weight, anchors, source]) =>
   r(family, weight, anchors, source)
 );
 
@@ -705,88 +102,6 @@ const NON_ASCII = /[^ -~\t\n\r]/;
 const SPACES = /[^\S\n]+/g;
 const ODD_SPACE = /[^\S \n]| {2}/;
 
-const HOMOGLYPHS: Record<string, string> = {
-  // Cyrillic
-  "а": "a",
-  "в": "b",
-  "е": "e",
-  "ё": "e",
-  "к": "k",
-  "м": "m",
-  "н": "h",
-  "о": "o",
-  "р": "p",
-  "с": "c",
-  "т": "t",
-  "у": "y",
-  "х": "x",
-  "і": "i",
-  "ї": "i",
-  "ј": "j",
-  "ѕ": "s",
-  "ԁ": "d",
-  "һ": "h",
-  "ӏ": "l",
-  "ԛ": "q",
-  "ԝ": "w",
-  "ɡ": "g",
-  "ո": "n",
-  "ս": "u",
-  "А": "a",
-  "В": "b",
-  "Е": "e",
-  "К": "k",
-  "М": "m",
-  "Н": "h",
-  "О": "o",
-  "Р": "p",
-  "С": "c",
-  "Т": "t",
-  "Х": "x",
-  "У": "y",
-  "І": "i",
-  "Ј": "j",
-  "Ѕ": "s",
-  "Ԁ": "d",
-  "Ԛ": "q",
-  "Ԝ": "w",
-  "ԍ": "g",
-  // Greek
-  "α": "a",
-  "β": "b",
-  "ε": "e",
-  "η": "n",
-  "ι": "i",
-  "κ": "k",
-  "ν": "v",
-  "ο": "o",
-  "ρ": "p",
-  "τ": "t",
-  "υ": "u",
-  "χ": "x",
-  "γ": "y",
-  "ω": "w",
-  "Α": "a",
-  "Β": "b",
-  "Ε": "e",
-  "Ζ": "z",
-  "Η": "h",
-  "Ι": "i",
-  "Κ": "k",
-  "Μ": "m",
-  "Ν": "n",
-  "Ο": "o",
-  "Ρ": "p",
-  "Τ": "t",
-  "Υ": "y",
-  "Χ": "x",
-  // Latin lookalikes outside ASCII that NFKC keeps
-  "ı": "i",
-  "ȷ": "j",
-  "ℓ": "l",
-};
-const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join("")}]`, "g");
-
 /** Normalises a message for rule matching. */
 export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boolean): string {
   const t = foldText(text, NON_ASCII.test(text), unicode, homoglyphs);
@@ -798,24 +113,31 @@ export function normalizeForScan(text: string, unicode: boolean, homoglyphs: boo
  * {@link normalizeForScan} up to lower-casing, with the non-ASCII test of `text` already done;
  * the whitespace test is left to the prefilter pass ({@link RuleSet.lastOddSpace}).
  */
-function foldText(text: string, nonAscii: boolean, unicode: boolean, homoglyphs: boolean): string {
+function foldText(
+  text: string,
+  nonAscii: boolean,
+  unicode: boolean,
+  homoglyphs: boolean,
+  view?: string,
+): string {
   let t = text;
   if (nonAscii) {
-    let flags: number;
-    if (unicode) {
+    if (homoglyphs) {
+      // The normalised view every content kind scans (NFKC, zero-width removal, TR39 lookalikes).
+      t = view ?? normalizeView(text).text;
+      if (t.indexOf("\u02bc") >= 0) t = t.replace(/\u02bc/g, "'");
+    } else if (unicode) {
       t = nfkcVisible(t);
-      flags = nfkcFlags;
-    } else flags = homoglyphs ? foldFlags(t) : 0;
-    if (unicode && flags & FOLD_QUOTE) t = t.replace(/[\u2018\u2019\u02bc]/g, "'");
-    if (homoglyphs && flags & FOLD_HOMOGLYPH) t = t.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
+      if (nfkcFlags & FOLD_QUOTE) t = t.replace(/[\u2018\u2019\u02bc]/g, "'");
+    }
   }
   return t.toLowerCase();
 }
 
-const FOLD_ZERO_WIDTH = 1, FOLD_QUOTE = 2, FOLD_HOMOGLYPH = 4;
+const FOLD_ZERO_WIDTH = 1, FOLD_QUOTE = 2;
 /**
  * What a UTF-16 code unit may need: zero-width removal (`\udb40` for the tag pairs), quote folding,
- * homoglyph mapping. One pass over this table replaces three regex scans that mostly find nothing.
+ * (lookalikes are the shared view's job). One pass over this table replaces regex scans that mostly find nothing.
  */
 const FOLD_FLAGS = new Uint8Array(0x10000);
 for (const c of [0xad, 0x180e, 0xfeff, 0xdb40]) FOLD_FLAGS[c] |= FOLD_ZERO_WIDTH;
@@ -823,9 +145,6 @@ for (const [lo, hi] of [[0x200b, 0x200f], [0x202a, 0x202e], [0x2060, 0x2064], [0
   for (let c = lo; c <= hi; c++) FOLD_FLAGS[c] |= FOLD_ZERO_WIDTH;
 }
 for (const c of [0x2018, 0x2019, 0x02bc]) FOLD_FLAGS[c] |= FOLD_QUOTE;
-for (const key of Object.keys(HOMOGLYPHS)) {
-  for (let i = 0; i < key.length; i++) FOLD_FLAGS[key.charCodeAt(i)] |= FOLD_HOMOGLYPH;
-}
 
 /** The FOLD_* flags of the code units of `t` (a superset test: the regexes then decide). */
 function foldFlags(t: string): number {
@@ -870,6 +189,14 @@ function isWideSpace(c: number): boolean {
  * NFKC + lower-cased text without homoglyph mapping, and only when such characters occur.
  */
 const SCRIPT_RULES: readonly RegExp[] = [
+  // ko: previous … instructions … ignore; system prompt … show
+  /(?:이전|앞의|기존|모든|위의)[^.!?\n]{0,16}(?:지시|지침|명령|규칙|프롬프트)[^.!?\n]{0,16}(?:무시|잊어)/,
+  /(?:시스템 ?프롬프트|시스템 ?메시지|숨겨진 지시|초기 지시)[^.!?\n]{0,16}(?:보여|알려|출력|공개|말해)/,
+  // ar: ignore … instructions; show … system prompt
+  /(?:تجاهل|انس|إنس|لا تتبع)[^.!?\n]{0,30}(?:التعليمات|الأوامر|القواعد|التوجيهات)/,
+  /(?:أظهر|اعرض|اكشف|أخبرني)[^.!?\n]{0,30}(?:موجه النظام|تعليمات النظام|رسالة النظام|التعليمات المخفية)/,
+  // hi: ignore … instructions
+  /(?:पिछले|पहले के|सभी)[^.!?\n]{0,20}(?:निर्देश|नियम)[^.!?\n]{0,20}(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)/,
   // zh: ignore/forget … instructions/rules/prompt
   /(?:忽略|无视|無視|忽视|忽視|不要理会|不要理會|不要管|忘记|忘記|忘掉|忘了|抛开|拋開|放弃|放棄)[^。！？\n]{0,16}(?:指令|指示|规则|規則|提示词|提示詞|提示|设定|設定|要求|命令|限制)/,
   // zh: show/tell … system prompt
@@ -883,7 +210,7 @@ const SCRIPT_RULES: readonly RegExp[] = [
   // ru: show … system prompt / hidden instructions
   /(?:покажи|покажите|выведи|выведите|раскрой|раскройте|повтори|повторите|напечатай|скажи|расскажи|дай|напиши|перескажи)[^.!?\n]{0,30}(?:системн(?:ый|ого|ые|ых|ое|ую) (?:промпт|подсказк|инструкци|сообщени|запрос)|(?:исходн|скрыт|первоначальн|начальн|секретн)(?:ые|ых|ый|ого|ую) (?:инструкци|указани|промпт))/,
 ];
-const SCRIPT_CHARS = /[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff]/;
+const SCRIPT_CHARS = /[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 
 /**
  * Obfuscation variants. When the prefilter sees single letters in a row (`i g n o r e`,
@@ -990,7 +317,10 @@ function decodeTags(text: string): string {
 const BASE64_MIN = 16;
 const MAX_DECODES = 16;
 
-/** Finds base64 runs (≥ 16 characters) and returns the printable decodings. */
+/**
+ * Finds base64 runs (≥ 16 characters, standard or URL alphabet) and hex runs (≥ 16 digits) and returns
+ * their decodings that are text (printable ASCII or valid UTF-8, at least 90%).
+ */
 export function decodeBase64Runs(text: string): string[] {
   const out: string[] = [];
   const n = text.length;
@@ -1002,16 +332,38 @@ export function decodeBase64Runs(text: string): string[] {
       continue;
     }
     let j = i;
-    while (j < n && isB64(text.charCodeAt(j))) j++;
+    let hex = true;
+    while (j < n && isB64(text.charCodeAt(j))) {
+      if (hex && !isHex(text.charCodeAt(j))) hex = false;
+      j++;
+    }
     let end = j;
     while (end < n && end - j < 2 && text.charCodeAt(end) === 61) end++;
     const len = j - i;
-    if (len >= BASE64_MIN && len <= 1 << 16 && mayDecodeToText(text, i, j)) {
-      const run = text.slice(i, end);
-      const decoded = tryDecode(run);
-      if (decoded) out.push(decoded);
+    if (len >= BASE64_MIN && len <= 1 << 16) {
+      const decoded = hex && len % 2 === 0 ? decodeHex(text, i, j) : null;
+      if (decoded !== null) out.push(decoded);
+      else if (mayDecodeToText(text, i, j)) {
+        const b = tryDecode(text.slice(i, end));
+        if (b) out.push(b);
+      }
     }
     i = end + (end === i ? 1 : 0);
+  }
+  return out;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** The ASCII text a hex run spells, or null at the first pair that is not printable (hashes, ids). */
+function decodeHex(text: string, i: number, j: number): string | null {
+  let out = "";
+  for (let k = i; k < j; k += 2) {
+    const b = parseInt(text.slice(k, k + 2), 16);
+    if (!isTextByte(b)) return null;
+    out += String.fromCharCode(b);
   }
   return out;
 }
@@ -1029,27 +381,41 @@ function isTextByte(b: number): boolean {
 }
 
 /**
- * Whether the run `text[i..j)` decodes to at least 8 bytes of which 90% are text, counted without
- * decoding it into a string: the check {@link tryDecode} makes, done first and allocation-free, so
- * that identifiers, paths and hyphenated words (most runs) cost a few table lookups.
+ * Whether the run `text[i..j)` decodes to at least 8 bytes of which 90% are printable ASCII or belong to
+ * well-formed UTF-8 sequences, counted without decoding it into a string: the check {@link tryDecode}
+ * makes, done first and allocation-free, so that identifiers, paths and binary data (most runs) cost a few
+ * table lookups.
  */
 function mayDecodeToText(text: string, i: number, j: number): boolean {
   if ((j - i) % 4 === 1) return false;
   let bytes = 0;
-  let printable = 0;
+  let good = 0;
+  let need = 0;
+  const take = (b: number) => {
+    bytes++;
+    if (need > 0) {
+      if ((b & 0xc0) === 0x80) {
+        need--;
+        good++;
+      } else need = 0;
+      return;
+    }
+    if (isTextByte(b)) good++;
+    else if (b >= 0xc2 && b <= 0xf4) {
+      need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+      good++;
+    }
+  };
   for (let k = i; k < j; k += 4) {
     const v0 = SEXTET[text.charCodeAt(k)], v1 = SEXTET[text.charCodeAt(k + 1)];
-    printable += isTextByte(((v0 << 2) | (v1 >> 4)) & 255) ? 1 : 0;
-    bytes++;
+    take(((v0 << 2) | (v1 >> 4)) & 255);
     if (k + 2 >= j) break;
     const v2 = SEXTET[text.charCodeAt(k + 2)];
-    printable += isTextByte((((v1 & 15) << 4) | (v2 >> 2)) & 255) ? 1 : 0;
-    bytes++;
+    take((((v1 & 15) << 4) | (v2 >> 2)) & 255);
     if (k + 3 >= j) break;
-    printable += isTextByte((((v2 & 3) << 6) | SEXTET[text.charCodeAt(k + 3)]) & 255) ? 1 : 0;
-    bytes++;
+    take((((v2 & 3) << 6) | SEXTET[text.charCodeAt(k + 3)]) & 255);
   }
-  return bytes >= 8 && printable / bytes >= 0.9;
+  return bytes >= 8 && good / bytes >= 0.9;
 }
 
 const B64 = new Uint8Array(128);
@@ -1060,6 +426,8 @@ for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 function isB64(c: number): boolean {
   return c < 128 && B64[c] === 1;
 }
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 function tryDecode(run: string): string | null {
   // Runs of pure letters are words, not payloads; require a digit, '+', '/', '=' or mixed case.
@@ -1073,17 +441,19 @@ function tryDecode(run: string): string | null {
   } catch {
     return null;
   }
-  let printable = 0;
-  for (let i = 0; i < bin.length; i++) {
-    const c = bin.charCodeAt(i);
-    if ((c >= 32 && c < 127) || c === 10 || c === 13 || c === 9) printable++;
-  }
-  if (bin.length < 8 || printable / bin.length < 0.9) return null;
+  if (bin.length < 8) return null;
+  let text: string;
   try {
-    return new TextDecoder("utf-8", { fatal: false }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
+    text = UTF8.decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
   } catch {
-    return bin;
+    return null;
   }
+  let printable = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 32 || c === 10 || c === 13 || c === 9) printable++;
+  }
+  return printable / text.length >= 0.9 ? text : null;
 }
 
 /** Result of scoring one text. */
@@ -1114,8 +484,9 @@ function scanInto(
   bonus: number,
   opts: ScanOptions,
   tally: Tally,
+  view?: string,
 ): string {
-  let t = foldText(raw, nonAscii, opts.unicode, opts.homoglyphs);
+  let t = foldText(raw, nonAscii, opts.unicode, opts.homoglyphs, view);
   let active = set.activeRules(t);
   if (set.lastOddSpace) {
     // Tabs, CRs, exotic or repeated spaces: collapse them as normalizeForScan does and scan again.
@@ -1139,12 +510,41 @@ function scanVariant(set: RuleSet, raw: string, family: string, opts: ScanOption
   if (tally.keep < before) count(tally.families, family);
 }
 
+/** How deep decoded payloads are decoded again (leetspeak inside base64 inside base64). */
+const MAX_DEPTH = 2;
+
 /** Scores a text against rules; returns the combined score and the matched families. */
-export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: ScanOptions): InjectionScore {
+export function scoreText(
+  text: string,
+  rules: readonly Rule[] | RuleSet,
+  opts: ScanOptions,
+  view?: string,
+  external?: RuleSet,
+): InjectionScore {
   const set = rules instanceof RuleSet ? rules : new RuleSet(rules);
   const tally: Tally = { keep: 1, families: {} };
+  scoreInto(text, set, opts, tally, 0, view, external);
+  return { score: 1 - tally.keep, families: tally.families };
+}
+
+/**
+ * Scans `text` and its obfuscation variants into `tally`. Decoded payloads (base64, hex, Unicode tags)
+ * are scored the same way, variants included, down to {@link MAX_DEPTH} levels: decoding-then-obeying
+ * is caught however the layers are stacked.
+ */
+function scoreInto(
+  text: string,
+  set: RuleSet,
+  opts: ScanOptions,
+  tally: Tally,
+  depth: number,
+  view?: string,
+  external?: RuleSet,
+): void {
   const nonAscii = NON_ASCII.test(text);
-  const t0 = scanInto(set, text, nonAscii, 0, opts, tally);
+  const bonus = depth === 0 ? 0 : 0.05;
+  if (external) scanInto(external, text, nonAscii, bonus, opts, tally, view);
+  const t0 = scanInto(set, text, nonAscii, bonus, opts, tally, view);
   const maybeBase64 = set.lastHadBase64Run;
   const variants = set.lastVariants;
   if (variants !== 0) {
@@ -1160,8 +560,8 @@ export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: 
     if (variants & VAR_REVERSED) scanVariant(set, [...t0].reverse().join(""), "obfuscated", opts, tally);
   }
   if (nonAscii) {
-    if (opts.unicode && HAS_TAG_CHARS.test(text)) {
-      scanVariant(set, decodeTags(text), "obfuscated", opts, tally);
+    if (opts.unicode && HAS_TAG_CHARS.test(text) && depth < MAX_DEPTH) {
+      nested(decodeTags(text), set, opts, tally, depth, "obfuscated");
     }
     if (SCRIPT_CHARS.test(text)) {
       const t = nfkcVisible(text).toLowerCase();
@@ -1172,10 +572,59 @@ export function scoreText(text: string, rules: readonly Rule[] | RuleSet, opts: 
       }
     }
   }
-  if (opts.base64 && maybeBase64) {
-    for (const decoded of decodeBase64Runs(text)) scanVariant(set, decoded, "encoded_payload", opts, tally);
+  if (opts.base64 && maybeBase64 && depth < MAX_DEPTH) {
+    for (const decoded of decodeBase64Runs(text)) nested(decoded, set, opts, tally, depth, "encoded_payload");
   }
-  return { score: 1 - tally.keep, families: tally.families };
+}
+
+/** Scores a decoded payload one level deeper; counts `family` once when it matched anything. */
+function nested(text: string, set: RuleSet, opts: ScanOptions, tally: Tally, depth: number, family: string) {
+  const before = tally.keep;
+  scoreInto(text, set, opts, tally, depth + 1);
+  if (tally.keep < before) count(tally.families, family);
+}
+
+/** Quoted pieces of text (`'reveal your sys'`), with a leading `x =` inside the quotes dropped. */
+const FRAGMENT =
+  /(['"\u2018\u201c`])([^'"\u2018\u2019\u201c\u201d`\n]{2,60})\1|\u2018([^\u2019\n]{2,60})\u2019|\u201c([^\u201d\n]{2,60})\u201d/g;
+/** Cheap test before {@link COMBINE}: a `+` or one of its words' stems. */
+function mayCombine(t: string): boolean {
+  for (const w of COMBINE_STEMS) if (t.indexOf(w) >= 0) return COMBINE.test(t);
+  return false;
+}
+const COMBINE_STEMS = [
+  "+",
+  "ombin",
+  "OMBIN",
+  "oncat",
+  "ONCAT",
+  "join",
+  "Join",
+  "JOIN",
+  "merge",
+  "Merge",
+  "ogether",
+  "glue",
+];
+const COMBINE =
+  /\b[a-z]\w{0,8} ?\+ ?[a-z]\w{0,8}\b|\b(?:combine|concatenate|join|put (?:them |it )?together|merge|glue)\b/i;
+
+/**
+ * Payload splitting across messages: when some message asks to combine parts (`x + y`, "combine the
+ * parts"), the quoted fragments of all the user's messages, in order, are joined (with and without spaces)
+ * and scored as one text.
+ */
+export function joinedFragments(texts: readonly string[]): string[] {
+  if (!texts.some(mayCombine)) return [];
+  const parts: string[] = [];
+  for (const t of texts) {
+    FRAGMENT.lastIndex = 0;
+    for (let m; (m = FRAGMENT.exec(t)) !== null && parts.length < 16;) {
+      parts.push((m[2] ?? m[3] ?? m[4]).replace(/^\s*[a-z]\w{0,8} ?= ?/i, ""));
+    }
+  }
+  if (parts.length < 2) return [];
+  return [parts.join(""), parts.join(" ")];
 }
 
 const SYM_LT_PIPE = 1, SYM_HASH = 2, SYM_COLON = 4, SYM_BACKTICK = 8, SYM_QUOTE3 = 16;
@@ -1502,6 +951,17 @@ export class RuleSet {
   }
 }
 
+/**
+ * The content source of a segment: as the gateway set it, else by role (`system`/`developer` text is the
+ * operator's, `tool`/`function` messages are tool results, the rest are messages).
+ */
+function sourceOf(seg: TextSegment): string {
+  if (seg.source) return seg.source;
+  if (seg.role === "system" || seg.role === "developer") return "system";
+  if (seg.role === "tool" || seg.role === "function") return "tool_results";
+  return "messages";
+}
+
 /** The prompt-injection kind. */
 export const promptInjection: PolicyKindModule = {
   definition: {
@@ -1510,19 +970,7 @@ export const promptInjection: PolicyKindModule = {
     schema: promptInjectionSchema,
     check(block: unknown) {
       const cfg = block as PromptInjectionConfig;
-      const issues: Array<{ path: string; message: string; code?: "E006"; hint?: string }> = [];
-      cfg.detection.attack_patterns.forEach((p, i) => {
-        const problem = checkUserPattern(p, true);
-        if (problem) {
-          issues.push({
-            path: `detection.attack_patterns.${i}`,
-            message: problem.message,
-            code: "E006",
-            hint: problem.hint,
-          });
-        }
-      });
-      return issues;
+      return patternListIssues(cfg.detection.attack_patterns, "detection.attack_patterns", true);
     },
   },
   compile(block: unknown) {
@@ -1532,11 +980,10 @@ export const promptInjection: PolicyKindModule = {
       return { family: "custom", weight: 0.9, anchors: [], re: new RegExp(re.source, "iu") };
     });
     const rules = new RuleSet([...BUILTIN_RULES, ...custom]);
-    const opts = {
-      unicode: cfg.encoding.normalize_unicode,
-      homoglyphs: cfg.detect_homoglyphs,
-      base64: cfg.encoding.decode_base64,
-    };
+    const external = new RuleSet(EXTERNAL_RULES);
+    const homoglyphs = cfg.encoding.detect_homoglyphs ?? cfg.detect_homoglyphs ?? true;
+    const opts = { unicode: cfg.encoding.normalize_unicode, homoglyphs, base64: cfg.encoding.decode_base64 };
+    const sources = new Set<string>(cfg.sources);
     return {
       kind: "prompt-injection",
       phases: ["input"],
@@ -1546,12 +993,31 @@ export const promptInjection: PolicyKindModule = {
       evaluate(input: EvalInput): PolicyDecision {
         let max = 0;
         const findings: Record<string, number> = {};
+        const flagged: Record<string, number> = {};
         for (const seg of input.segments) {
-          if (!USER_SUPPLIED_ROLES.has(seg.role)) continue;
-          const s = scoreText(seg.text, rules, opts);
+          const source = sourceOf(seg);
+          if (!sources.has(source)) continue;
+          if (source === "messages" && !USER_SUPPLIED_ROLES.has(seg.role)) continue;
+          const view = homoglyphs ? input.view(seg).text : undefined;
+          const s = scoreText(seg.text, rules, opts, view, source === "messages" ? undefined : external);
           if (s.score > max) max = s.score;
           for (const [f, n] of Object.entries(s.families)) count(findings, f, n);
+          if (s.score >= cfg.threshold && s.score > 0) count(flagged, `source:${source}`);
         }
+        if (sources.has("messages")) {
+          const texts = input.segments.filter((g) =>
+            sourceOf(g) === "messages" && USER_SUPPLIED_ROLES.has(g.role)
+          )
+            .map((g) => g.text);
+          for (const joined of joinedFragments(texts)) {
+            const s = scoreText(joined, rules, opts);
+            if (s.score === 0) continue;
+            count(findings, "multi_turn");
+            if (s.score > max) max = s.score;
+            if (s.score >= cfg.threshold) count(flagged, "source:messages");
+          }
+        }
+        Object.assign(findings, flagged);
         if (max < cfg.threshold || max === 0) return allowDecision();
         if (cfg.response.action === "log") {
           return { verdict: "allow", reasonCode: "prompt_injection", findings };

@@ -15,7 +15,9 @@ import {
   type PolicyDecision,
   type PolicyKindModule,
   scanSegments,
+  viewSpans,
 } from "./common.ts";
+import type { NormalizedView } from "../normalize.ts";
 import { TermMatcher } from "./term_matcher.ts";
 
 /**
@@ -153,7 +155,7 @@ export const safetyFilter: PolicyKindModule = {
       for (const term of source) terms.push({ term, entity: name });
     }
     const matcher = new TermMatcher(terms);
-    const spans = (text: string) => matcher.find(text);
+    const spans = (view: NormalizedView) => viewSpans(view, (text) => matcher.find(text));
     return {
       kind: "safety-filter",
       phases: ["input", "output"],
@@ -162,7 +164,7 @@ export const safetyFilter: PolicyKindModule = {
       textOnly: true,
       spans,
       evaluate(input: EvalInput): PolicyDecision {
-        const { findings } = scanSegments(input.segments, spans, undefined);
+        const { findings } = scanSegments(input, spans, undefined);
         if (Object.keys(findings).length === 0) return allowDecision();
         if (cfg.action === "log") return { verdict: "allow", reasonCode: "unsafe_content", findings };
         return { verdict: "block", reasonCode: "unsafe_content", findings, message: cfg.message };

@@ -249,6 +249,71 @@ policy:
   },
 };
 
+/** Fake credentials for the secrets template, assembled so the source holds no literal token. */
+const FAKE_STRIPE = ["sk", "live", "51Hq8bKf3xTz9LmW2pQv7RcY4nJd"].join("_");
+const FAKE_BEARER = ["tk", "9fQ2mZx7LpR4vW8nB3cK6hT1yJ5dG0sA"].join("");
+
+const secretsTemplate: PolicyTemplate = {
+  name: "secrets",
+  description: "redact credentials (cloud keys, tokens, private keys, passwords) before they leave",
+  config: `# kt policy config (template: secrets)
+pack: { name: secrets, version: 0.1.0, enabled: true }
+${MOCK_TARGETS}policies:
+  chain: [secrets-detector, pii-detector, audit-logger]
+policy:
+  secrets-detector:
+    action: redact             # redact: [SECRET:<kind>] | block: refuse the request
+    # Your own token formats (JavaScript regex, checked for catastrophic backtracking).
+    detect_patterns:
+      - { name: acme_api_key, pattern: "\\\\bacme_[a-z0-9]{24}\\\\b" }
+    # Findings whose text matches one of these are not redacted (e.g. your test-mode keys).
+    allow_patterns:
+      - "^sk_test_"
+  pii-detector: { action: redact }
+  audit-logger: { include_content: none }
+`,
+  tests: {
+    "redact_env_paste.json": {
+      name: "a pasted .env file loses its credentials but keeps its shape",
+      input: {
+        messages: [
+          user(
+            `Why does this fail?\nDATABASE_URL=postgres://app:Qz7-rT1pLm@db:5432/app\nSTRIPE_SECRET_KEY=${FAKE_STRIPE}\nDEBUG=true`,
+          ),
+        ],
+      },
+      expected: {
+        verdict: "redact",
+        reason_code: "secret_detected",
+        findings: { database_url: 1, stripe_key: 1 },
+      },
+    },
+    "redact_curl_bearer.json": {
+      name: "a bearer token in a curl command is redacted",
+      input: {
+        messages: [user(`curl -H "Authorization: Bearer ${FAKE_BEARER}" https://api.example.com/v1/items`)],
+      },
+      expected: { verdict: "redact", reason_code: "secret_detected", findings: { generic: 1 } },
+    },
+    "redact_custom_pattern.json": {
+      name: "an organisation's own key format is redacted",
+      input: { messages: [user("The staging key is acme_k3j9x2m7q8w1e5r4t6y0u2i9 - is it scoped?")] },
+      expected: { verdict: "redact", reason_code: "secret_detected", findings: { acme_api_key: 1 } },
+    },
+    "allow_placeholders.json": {
+      name: "documented example keys, placeholders and key names pass",
+      input: {
+        messages: [
+          user(
+            "The AWS docs use AKIAIOSFODNN7EXAMPLE; set OPENAI_API_KEY=your-api-key-here and read GITHUB_TOKEN from the environment.",
+          ),
+        ],
+      },
+      expected: { verdict: "allow" },
+    },
+  },
+};
+
 const toolCall = (name: string, args: unknown) => ({
   id: "call_1",
   type: "function",
@@ -332,5 +397,10 @@ policy:
 
 /** Every template by name. */
 export const POLICY_TEMPLATES: ReadonlyMap<string, PolicyTemplate> = new Map(
-  [defaultTemplate, piiTemplate, injectionTemplate, zdrTemplate, firewallTemplate].map((t) => [t.name, t]),
+  [defaultTemplate, piiTemplate, secretsTemplate, injectionTemplate, zdrTemplate, firewallTemplate].map((
+    t,
+  ) => [
+    t.name,
+    t,
+  ]),
 );
