@@ -26,7 +26,6 @@ import type {
   ChainOutcome,
   CompiledChain,
   Phase,
-  PlaceholderStream,
   PolicyRequest,
   PolicyResult,
   RequestPolicyState,
@@ -78,22 +77,6 @@ function restoreText(text: string, restore: Map<string, string>, json = false): 
     const v = restore.get(p);
     return v === undefined ? p : json ? JSON.stringify(v).slice(1, -1) : v;
   });
-}
-
-/**
- * Where a trailing possible placeholder starts in `text`: the last `[` when what follows it is a proper
- * prefix of a placeholder of this request (`[EMA` of `[EMAIL_1]`), else `text.length`. Only the last
- * `[` can start one: placeholders contain no `[`, so an earlier one is followed by a character no
- * placeholder has.
- */
-function placeholderPrefixStart(text: string, restore: Map<string, string>): number {
-  const open = text.lastIndexOf("[");
-  if (open < 0) return text.length;
-  const tail = text.slice(open);
-  for (const key of restore.keys()) {
-    if (key.length > tail.length && key.startsWith(tail)) return open;
-  }
-  return text.length;
 }
 
 class Chain implements CompiledChain {
@@ -445,31 +428,6 @@ export function restorePlaceholders(text: string, state: RequestPolicyState, jso
   return restoreText(text, state.restore, json);
 }
 
-/**
- * Restores placeholders in one text that arrives in pieces, such as a streamed tool call's argument
- * deltas. `push` returns everything that cannot be the start of a placeholder of this request, restored;
- * only a possible placeholder prefix (at most one placeholder's length) is held back until the next
- * delta shows whether it completes. `finish` returns what is still held. The concatenated output equals
- * {@link restorePlaceholders} of the concatenated input. `json` as in {@link restorePlaceholders}.
- */
-export function placeholderStream(state: RequestPolicyState, json = false): PlaceholderStream {
-  const restore = state.restore;
-  let held = "";
-  return {
-    push(delta: string): string {
-      if (restore.size === 0) return delta;
-      const text = held === "" ? delta : held + delta;
-      const cut = placeholderPrefixStart(text, restore);
-      held = text.slice(cut);
-      return restoreText(cut === text.length ? text : text.slice(0, cut), restore, json);
-    },
-    finish(): string {
-      const rest = held;
-      held = "";
-      return rest;
-    },
-  };
-}
 
 /** Convenience for callers building segments. */
 export type { TextSegment };

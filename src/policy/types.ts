@@ -149,17 +149,6 @@ export interface RequestPolicyState {
   restore: Map<string, string>;
 }
 
-/**
- * Restores `redaction.restore` placeholders in a text that streams in pieces (a tool call's arguments):
- * see `placeholderStream` in the engine.
- */
-export interface PlaceholderStream {
-  /** Feeds the next delta; returns the restored text safe to send now (a possible placeholder prefix is held). */
-  push(delta: string): string;
-  /** Ends the text: returns the held-back characters. */
-  finish(): string;
-}
-
 /** Incremental output checking of a streamed text channel. */
 export interface StreamGuard {
   /**

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { chainOf, configYaml, lint, req } from "./helpers.ts";
 import type { StreamGuard } from "../../src/policy/types.ts";
 import {
-  placeholderStream,
   restorePlaceholders,
   STREAM_STEP,
   STREAM_WINDOW,
@@ -112,60 +111,6 @@ Deno.test("stream guard: no text policies means pass-through", () => {
   assert.equal(g.finish().outcome.verdict, "allow");
 });
 
-Deno.test("placeholder stream: every split of tool-call arguments restores like the whole text", () => {
-  const c = chainOf(["pii-detector"], { "pii-detector": { redaction: { restore: true } } });
-  const st = c.newState();
-  c.runInput(req(["mail jane@example.com and jo@example.org"]), st);
-  assert.deepEqual([...st.restore.keys()], ["[EMAIL_1]", "[EMAIL_2]"]);
-  const args = '{"to":"[EMAIL_1]","cc":["[EMAIL_2]","[EMAIL_3]"],"n":[1,[2]],"s":"[EMAIL_1]"}';
-  const whole = restorePlaceholders(args, st, true);
-  assert.equal(
-    whole,
-    '{"to":"jane@example.com","cc":["jo@example.org","[EMAIL_3]"],"n":[1,[2]],"s":"jane@example.com"}',
-  );
-  // Cut into three pieces at many places: always the same output.
-  for (let i = 0; i <= args.length; i++) {
-    for (let j = i; j <= args.length; j += 7) {
-      const s = placeholderStream(st, true);
-      let out = "";
-      for (const piece of [args.slice(0, i), args.slice(i, j), args.slice(j)]) out += s.push(piece);
-      assert.equal(out + s.finish(), whole, `cut at ${i}, ${j}`);
-    }
-  }
-  // One character at a time: what is held is always a proper prefix of a placeholder ("[", "[EMAIL_", …).
-  const s = placeholderStream(st, true);
-  let fed = "";
-  let out = "";
-  for (const ch of args) {
-    fed += ch;
-    out += s.push(ch);
-    const held = restorePlaceholders(fed, st, true).slice(out.length);
-    assert.ok(held === "" || [...st.restore.keys()].some((p) => p.startsWith(held) && p !== held), held);
-  }
-  assert.equal(out + s.finish(), whole);
-});
-
-Deno.test("placeholder stream: originals are JSON-escaped only in JSON mode; no restore map passes through", () => {
-  const c = chainOf(["pii-detector"], {
-    "pii-detector": {
-      redaction: { restore: true },
-      detect_patterns: [{ name: "code", pattern: 'K"\\d{3}"' }],
-    },
-  });
-  const st = c.newState();
-  c.runInput(req(['use K"123" today']), st);
-  assert.equal(st.restore.get("[CODE_1]"), 'K"123"');
-  const json = placeholderStream(st, true);
-  assert.equal(json.push('{"c":"[CO') + json.push('DE_1]"}') + json.finish(), '{"c":"K\\"123\\""}');
-  assert.deepEqual(JSON.parse('{"c":"K\\"123\\""}'), { c: 'K"123"' });
-  const text = placeholderStream(st);
-  assert.equal(text.push("code [CODE_") + text.push("1]."), 'code K"123".');
-  const none = placeholderStream(c.newState(), true);
-  assert.equal(none.push("[EMAIL_"), "[EMAIL_");
-});
-
-// --- restore placeholders of detect_patterns -----------------------------------------------------
-
 Deno.test("restore: a placeholder whose text a detect_patterns entry matches is still restored, complete and streamed", () => {
   // Employee ids look like `emp_4711`: the pattern matches its own placeholder `[EMP_1]` too.
   const c = chainOf(["pii-detector"], {
@@ -195,8 +140,6 @@ Deno.test("restore: placeholder labels fit the restorer whatever the name and ho
   assert.equal(restoreLabel("x".repeat(80)), "X".repeat(64));
   const st = { restore: new Map([["[TOK_1000001]", "t1000000"], [`[${"X".repeat(64)}_1]`, "v"]]) };
   assert.equal(restorePlaceholders(`a [TOK_1000001] b [${"X".repeat(64)}_1]`, st), "a t1000000 b v");
-  const s = placeholderStream(st);
-  assert.equal(s.push("[TOK_100") + s.push("0001]") + s.finish(), "t1000000");
 });
 
 Deno.test("restore: lint warns when detect_patterns names share placeholders", () => {
