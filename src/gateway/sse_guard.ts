@@ -1,5 +1,5 @@
 /**
- * The API-neutral SSE guard: parses a provider's event stream (eventsource-parser), lets the client
+ * The API-neutral SSE guard: cuts a provider's event stream into frames (sse_frames.ts), lets the client
  * API's {@link StreamDialect} say what each event carries, and applies the policy chain:
  *
  * - **text channels** (content, refusal, reasoning): each delta goes through the chain's stream guard
@@ -13,13 +13,15 @@
  *   came when no policy changed it; a `data:` line that is not JSON is scanned and dropped, counted,
  *   when a policy would act on it. Nothing reaches the client unread.
  *
+ * Frames nothing changed go on as the bytes they came in, and what one upstream chunk produced goes to
+ * the client in one write.
+ *
  * A block ends the stream with `event: error` (the error JSON) and `data: [DONE]`, and cancels the
  * upstream body.
  *
  * @module
  */
-import type { EventSourceMessage } from "eventsource-parser";
-import { createSseParser } from "../providers/translate/sse.ts";
+import { type SseFrame, SseFramer } from "./sse_frames.ts";
 import type {
   ChainOutcome,
   CompiledChain,
@@ -133,7 +135,7 @@ export class Guard {
   readonly #o: GuardOptions;
   readonly #channels = new Map<string, Channel>();
   readonly #calls = new Map<string, Call>();
-  readonly #held: Array<{ name: string | undefined; json?: Obj; data?: string }> = [];
+  readonly #held: Array<{ name: string | undefined; json?: Obj; frame?: SseFrame }> = [];
   readonly outcomes: ChainOutcome[] = [];
   readonly usageSeen: Usage = {};
   readonly scanned: Partial<Record<ContentSource, number>> = {};
@@ -164,9 +166,64 @@ export class Guard {
     return this.#o.state;
   }
 
+  /** What goes to the client for the upstream chunk being handled: upstream bytes, or kt's own text. */
+  readonly #out: Array<Uint8Array | string> = [];
+
   #send(text: string): void {
     this.sent++;
-    this.#ctrl.enqueue(encoder.encode(text));
+    this.#out.push(text);
+  }
+
+  /** Forwards a frame as the bytes it came in. */
+  #forwardBytes(bytes: Uint8Array): void {
+    this.sent++;
+    this.#out.push(bytes);
+  }
+
+  /**
+   * Forwards an upstream frame unchanged: its own bytes, or (an API that numbers its events, when the
+   * guard's numbering differs) the JSON with its number set.
+   */
+  forward(frame: SseFrame, json?: Obj): void {
+    if (json && this.#renumber(json)) this.sendEvent(frame.event, JSON.stringify(json));
+    else this.#forwardBytes(frame.bytes);
+  }
+
+  /**
+   * Hands what the last upstream chunk produced to the client in one write: the chunk's own bytes when
+   * every frame went on unchanged (one subarray, no copy), else the pieces joined.
+   */
+  flush(): void {
+    const out = this.#out;
+    if (out.length === 0) return;
+    let bytes: Uint8Array;
+    if (out.length === 1) bytes = typeof out[0] === "string" ? encoder.encode(out[0]) : out[0];
+    else {
+      let contiguous = true;
+      let total = 0;
+      const parts: Uint8Array[] = [];
+      for (const p of out) {
+        const b = typeof p === "string" ? encoder.encode(p) : p;
+        const prev = parts.at(-1);
+        if (typeof p === "string") contiguous = false;
+        else if (prev) {
+          contiguous &&= prev.buffer === b.buffer && prev.byteOffset + prev.byteLength === b.byteOffset;
+        }
+        parts.push(b);
+        total += b.byteLength;
+      }
+      if (contiguous) bytes = new Uint8Array(parts[0].buffer, parts[0].byteOffset, total);
+      else {
+        bytes = new Uint8Array(total);
+        let at = 0;
+        for (const b of parts) {
+          bytes.set(b, at);
+          at += b.byteLength;
+        }
+      }
+    }
+    out.length = 0;
+    this.#ctrl.enqueue(bytes);
   }
 
   /** Sends an event with raw `data`. */
@@ -174,10 +231,10 @@ export class Guard {
     this.#send(serialize(name, data));
   }
 
-  /** Sends a JSON event; `raw` is its upstream text, sent as is when numbering leaves `json` unchanged. */
-  sendJson(name: string | undefined, json: Obj, raw?: string): void {
-    const renumbered = this.#renumber(json);
-    this.sendEvent(name, raw !== undefined && !renumbered ? raw : JSON.stringify(json));
+  /** Sends a JSON event (numbered, in an API that numbers its events). */
+  sendJson(name: string | undefined, json: Obj): void {
+    this.#renumber(json);
+    this.sendEvent(name, JSON.stringify(json));
   }
 
   /** Numbers a JSON event of a numbered API; true when its number changed. */
@@ -208,6 +265,7 @@ export class Guard {
   abort(err: GatewayError, error?: string): void {
     this.sendJson("error", err.toBody(this.#o.requestId));
     this.#send("data: [DONE]\n\n");
+    this.flush();
     this.onAbort(error);
     this.#ctrl.close();
   }
@@ -350,9 +408,9 @@ export class Guard {
     this.#held.push({ name, json });
   }
 
-  /** Holds an event that must keep its place after held ones, as raw data. */
-  holdRaw(name: string | undefined, data: string): void {
-    this.#held.push({ name, data });
+  /** Holds an upstream frame that must keep its place after held ones, to forward as it came. */
+  holdFrame(frame: SseFrame): void {
+    this.#held.push({ name: frame.event, frame });
   }
 
   /** True while events are held. */
@@ -419,7 +477,7 @@ export class Guard {
     if (!this.checkTools()) return false;
     for (const e of this.#held) {
       if (e.json) this.sendJson(e.name, e.json);
-      else this.sendEvent(e.name, e.data!);
+      else this.#forwardBytes(e.frame!.bytes);
     }
     this.#held.length = 0;
     return true;
@@ -457,19 +515,19 @@ export class Guard {
     return "changed";
   }
 
-  /** A `data:` line that is not JSON: scanned; dropped (and counted) when a policy would act on it. */
-  scanRaw(name: string | undefined, data: string): void {
+  /**
+   * A frame whose text is not JSON (a `data:` line, a comment): scanned; forwarded as it came when no
+   * policy acts on it, else dropped and counted.
+   */
+  scanFrame(frame: SseFrame, text: string): void {
     this.#count("output_text");
     const outcome = this.#o.chain.runOutput(
-      {
-        ...this.#o.request,
-        segments: [{ key: "data", role: "assistant", text: data, source: "output_text" }],
-      },
+      { ...this.#o.request, segments: [{ key: "data", role: "assistant", text, source: "output_text" }] },
       this.#o.state,
     );
     if (outcome.verdict === "allow" && !outcome.changed) {
-      if (this.holding) this.holdRaw(name, data);
-      else this.sendEvent(name, data);
+      if (this.holding) this.holdFrame(frame);
+      else this.#forwardBytes(frame.bytes);
       return;
     }
     this.outcomes.push(outcome);
@@ -530,7 +588,7 @@ function serialize(name: string | undefined, data: string): string {
 export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): ReadableStream<Uint8Array> {
   const g = new Guard(o);
   const reader = body.getReader();
-  const decoder = new TextDecoder();
+  const framer = new SseFramer();
   let bytes = 0;
   let finished = false;
   const finish = (error?: string) => {
@@ -550,24 +608,33 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     reader.cancel().catch(() => {});
     finish(error);
   };
-  const onEvent = (ev: EventSourceMessage) => {
+  const onFrame = (frame: SseFrame) => {
     if (g.blocked || finished) return;
-    if (ev.data === "[DONE]") {
-      if (g.closeAll()) g.sendEvent(ev.event, ev.data);
+    const data = frame.data;
+    if (data === undefined) {
+      // A comment: a bare keep-alive goes on; one with text is read like any text.
+      if (frame.comment !== undefined) {
+        if (frame.comment.trim() === "") g.forward(frame);
+        else g.scanFrame(frame, frame.comment);
+      }
+      return;
+    }
+    if (data === "[DONE]") {
+      if (g.closeAll()) g.forward(frame);
       return;
     }
     let json: unknown;
     try {
-      json = JSON.parse(ev.data);
+      json = JSON.parse(data);
     } catch {
-      return g.scanRaw(ev.event, ev.data);
+      return g.scanFrame(frame, data);
     }
-    if (!isObj(json)) return g.scanRaw(ev.event, ev.data);
-    const handled = o.dialect.onEvent(g, ev.event, json);
+    if (!isObj(json)) return g.scanFrame(frame, data);
+    const handled = o.dialect.onEvent(g, frame.event, json);
     if (handled === "drop" || g.blocked) return;
-    g.sendJson(ev.event, json, handled === "changed" ? undefined : ev.data);
+    if (handled === "changed") g.sendJson(frame.event, json);
+    else g.forward(frame, json);
   };
-  const parser = createSseParser({ onEvent });
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
@@ -582,7 +649,10 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
           const { done, value } = await reader.read();
           if (g.blocked || finished) return;
           if (done) {
+            for (const frame of framer.finish()) onFrame(frame);
+            if (g.blocked || finished) return;
             if (!g.closeAll()) return;
+            g.flush();
             finish();
             controller.close();
             return;
@@ -599,7 +669,9 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
             );
             return;
           }
-          parser.feed(decoder.decode(value, { stream: true }));
+          for (const frame of framer.feed(value)) onFrame(frame);
+          if (g.blocked || finished) return;
+          g.flush();
         }
       } catch (err) {
         finish(err instanceof Error ? err.message : String(err));

@@ -428,6 +428,5 @@ export function restorePlaceholders(text: string, state: RequestPolicyState, jso
   return restoreText(text, state.restore, json);
 }
 
-
 /** Convenience for callers building segments. */
 export type { TextSegment };

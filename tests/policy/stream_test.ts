@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { chainOf, configYaml, lint, req } from "./helpers.ts";
 import type { StreamGuard } from "../../src/policy/types.ts";
-import {
-  restorePlaceholders,
-  STREAM_STEP,
-  STREAM_WINDOW,
-} from "../../src/policy/engine.ts";
+import { restorePlaceholders, STREAM_STEP, STREAM_WINDOW } from "../../src/policy/engine.ts";
 import { restoreLabel } from "../../src/policy/kinds/pii_detector.ts";
 
 function feed(

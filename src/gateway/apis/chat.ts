@@ -375,9 +375,11 @@ function onChunk(g: Guard, name: string | undefined, json: Obj, completions: boo
           (t) => g.sendJson(name, template(json, { index: idx, text: t, finish_reason: null })),
         );
         if (emit === undefined) return "drop";
-        choice.text = emit;
+        if (emit !== choice.text) {
+          choice.text = emit;
+          changed = true;
+        }
         holders.set("text", choice);
-        changed = true;
       }
     } else if (delta) {
       for (const [field, source] of DELTA_TEXT) {
@@ -390,9 +392,11 @@ function onChunk(g: Guard, name: string | undefined, json: Obj, completions: boo
           (t) => g.sendJson(name, template(json, { index: idx, delta: { [field]: t }, finish_reason: null })),
         );
         if (emit === undefined) return "drop";
-        delta[field] = emit;
+        if (emit !== v) {
+          delta[field] = emit;
+          changed = true;
+        }
         holders.set(field, delta);
-        changed = true;
       }
       if (isObj(delta.audio) && typeof delta.audio.transcript === "string" && delta.audio.transcript !== "") {
         const audio = delta.audio;
@@ -407,8 +411,10 @@ function onChunk(g: Guard, name: string | undefined, json: Obj, completions: boo
             ),
         );
         if (emit === undefined) return "drop";
-        audio.transcript = emit;
-        changed = true;
+        if (emit !== audio.transcript) {
+          audio.transcript = emit;
+          changed = true;
+        }
       }
       if (Array.isArray(delta.tool_calls)) {
         for (const tc of delta.tool_calls) {
@@ -462,9 +468,12 @@ function onChunk(g: Guard, name: string | undefined, json: Obj, completions: boo
       if (tail === undefined) return "drop";
       if (!tail) continue;
       const own = holders.get(field);
-      if (own) own[field] = String(own[field]) + tail;
-      else if (completions) g.sendJson(name, template(json, { index: idx, text: tail, finish_reason: null }));
-      else g.sendJson(name, template(json, { index: idx, delta: { [field]: tail }, finish_reason: null }));
+      if (own) {
+        own[field] = String(own[field]) + tail;
+        changed = true;
+      } else if (completions) {
+        g.sendJson(name, template(json, { index: idx, text: tail, finish_reason: null }));
+      } else g.sendJson(name, template(json, { index: idx, delta: { [field]: tail }, finish_reason: null }));
     }
     const tail = g.close(`c${idx}.audio`);
     if (tail === undefined) return "drop";

@@ -350,6 +350,7 @@ const dialect: StreamDialect = {
             textTail(field),
           );
           if (emit === undefined) return "drop";
+          if (emit === delta[field]) return "same";
           delta[field] = emit;
           return "changed";
         }

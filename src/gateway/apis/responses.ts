@@ -475,6 +475,7 @@ const dialect: StreamDialect = {
           delta: t,
         }));
       if (emit === undefined) return "drop";
+      if (emit === json.delta) return "same";
       json.delta = emit;
       return "changed";
     }
