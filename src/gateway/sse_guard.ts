@@ -272,6 +272,7 @@ export class Guard {
 
   #block(outcome: ChainOutcome): void {
     this.blocked = outcome;
+    if (!this.outcomes.includes(outcome)) this.outcomes.push(outcome);
     this.abort(
       new GatewayError(409, "output_blocked", outcome.message ?? "the response was blocked by policy", {
         policy: outcome.policy,

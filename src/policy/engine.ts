@@ -286,6 +286,8 @@ class Guard implements StreamGuard {
   readonly #state: RequestPolicyState;
   readonly #policies: readonly CompiledPolicy[];
   #pending = "";
+  /** Length of the pending text when its hold was last judged. */
+  #judged = 0;
   #blocked: ChainOutcome | undefined;
   #verdict: Verdict = "allow";
   #reason: string | null = null;
@@ -309,11 +311,11 @@ class Guard implements StreamGuard {
   push(delta: string): { emit: string; blocked?: ChainOutcome } {
     if (this.#blocked) return { emit: "", blocked: this.#blocked };
     this.#pending += delta;
-    if (this.#pending.length < STREAM_WINDOW + STREAM_STEP) return { emit: "" };
-    const cut = this.#cut(this.#pending);
+    const cut = this.#releasable(this.#pending);
     if (cut <= 0) return { emit: "" };
     const head = this.#pending.slice(0, cut);
     this.#pending = this.#pending.slice(cut);
+    this.#judged -= cut;
     return this.#process(head);
   }
 
@@ -372,6 +374,36 @@ class Guard implements StreamGuard {
       this.#changed = true;
     }
     return { emit: out };
+  }
+
+  /**
+   * How much of the pending text can go now: everything before the earliest open tail the policies
+   * report (stream_hold.ts); for a policy that reports none, the fixed window of {@link #cut}. A
+   * possible restore placeholder still open (`[EMAIL_1` without its `]`) is held too.
+   */
+  #releasable(pending: string): number {
+    // A long hold (a token or a key block still open) is re-judged after it grew by a quarter, not on
+    // every delta: what it holds could not go before it ends anyway, and judging it costs its length.
+    if (pending.length > 2 * STREAM_WINDOW && pending.length - this.#judged < pending.length / 4) return 0;
+    this.#judged = pending.length;
+    let cut = pending.length;
+    let windowed = false;
+    for (const p of this.#policies) {
+      if (p.holdFrom) cut = Math.min(cut, p.holdFrom(pending));
+      else if (p.inspectsOutput) windowed = true;
+    }
+    if (windowed) {
+      if (pending.length < STREAM_WINDOW + STREAM_STEP) return 0;
+      cut = Math.min(cut, this.#cut(pending));
+    }
+    if (this.#state.restore.size > 0) {
+      const open = pending.lastIndexOf("[", cut - 1);
+      if (open >= 0 && cut - open <= 90) {
+        const close = pending.indexOf("]", open);
+        if (close < 0 || close >= cut) cut = open;
+      }
+    }
+    return cut;
   }
 
   /** Where the pending text can be cut: keeps STREAM_WINDOW characters and never splits a span. */

@@ -79,6 +79,13 @@ export interface CompiledPolicy {
    * whole across chunk cuts).
    */
   spans?(view: NormalizedView): Span[];
+  /**
+   * Streams: where the still-open tail of a streamed text starts, the earliest index from which the
+   * text could yet become part of a finding once more text arrives (`text.length` when nothing could).
+   * The stream guard releases everything before it (src/policy/stream_hold.ts). Without it the guard
+   * holds a fixed window for this policy.
+   */
+  holdFrom?(text: string): number;
 }
 
 /** A policy kind: its registry definition plus its compiler. */

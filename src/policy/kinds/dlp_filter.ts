@@ -25,6 +25,7 @@ import {
   viewSpans,
 } from "./common.ts";
 import { TermMatcher } from "./term_matcher.ts";
+import { viewHold } from "../stream_hold.ts";
 import { type NormalizedView, normalizeView } from "../normalize.ts";
 
 /** Schema of `policy.dlp-filter`. */
@@ -85,6 +86,8 @@ export const dlpFilter: PolicyKindModule = {
       checksToolCalls: false,
       textOnly: true,
       spans,
+      // Custom patterns can match anything: the guard's fixed window holds for them.
+      holdFrom: custom ? undefined : (text) => viewHold(normalizeView(text), (t) => terms.openTail(t)),
       evaluate(input: EvalInput): PolicyDecision {
         return spanDecision(
           input,

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { tokenHold } from "../stream_hold.ts";
 import { z } from "zod";
 import {
   customPatternSchema,
@@ -211,6 +212,9 @@ export const piiDetector: PolicyKindModule = {
       checksToolCalls: false,
       textOnly: true,
       spans,
+      // Every built-in entity is one token or a run of number groups; custom patterns and the
+      // healthcare identifiers (read with their context words) keep the guard's fixed window.
+      holdFrom: custom || cfg.healthcare_mode ? undefined : tokenHold,
       evaluate(input: EvalInput): PolicyDecision {
         const restoreMap = input.state.restore;
         return spanDecision(

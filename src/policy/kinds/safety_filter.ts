@@ -17,8 +17,9 @@ import {
   scanSegments,
   viewSpans,
 } from "./common.ts";
-import type { NormalizedView } from "../normalize.ts";
+import { type NormalizedView, normalizeView } from "../normalize.ts";
 import { TermMatcher } from "./term_matcher.ts";
+import { viewHold } from "../stream_hold.ts";
 
 /**
  * Built-in categories: phrases specific enough to mean harm (not single words such as
@@ -163,6 +164,7 @@ export const safetyFilter: PolicyKindModule = {
       checksToolCalls: false,
       textOnly: true,
       spans,
+      holdFrom: (text) => viewHold(normalizeView(text), (t) => matcher.openTail(t)),
       evaluate(input: EvalInput): PolicyDecision {
         const { findings } = scanSegments(input, spans, undefined);
         if (Object.keys(findings).length === 0) return allowDecision();

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { MAX_HOLD, trailingTokenStart } from "../stream_hold.ts";
 import { z } from "zod";
 import {
   applySpans,
@@ -93,6 +94,10 @@ function tokenContinuation(text: string): number {
   }
   return i;
 }
+
+/** A name that sounds secret at the end of a text, with a separator and maybe the start of its value. */
+const OPEN_NAME =
+  /[\w.-]*(?:pass|pwd|secret|token|key|auth|cred|sig|bearer|sas|\bpw\b)[\w.-]*["'\]]?[ \t]{0,4}(?::=|=>|->|[:=])?[ \t]{0,8}["'`]?[^\s"'`]*$/i;
 
 /** The secrets-detector kind. */
 export const secretsDetector: PolicyKindModule = {
@@ -179,6 +184,19 @@ export const secretsDetector: PolicyKindModule = {
           entity: s.entity,
         }));
         return toOriginalSpans(view, held);
+      },
+      // A token still being written, or a key, a name with its value or a key block still open.
+      holdFrom(text: string): number {
+        // Keys, tokens and URLs with passwords are single tokens: the trailing one may still grow.
+        let open = Math.max(trailingTokenStart(text), text.length - MAX_HOLD);
+        // A secret-sounding name whose value has not arrived (or not ended) yet: `password: `, `KEY=ab`.
+        const from = Math.max(0, text.length - 160);
+        const named = OPEN_NAME.exec(text.slice(from));
+        if (named) open = Math.min(open, from + named.index);
+        // A key block that has begun and not ended.
+        const begin = text.lastIndexOf("-----BEGIN");
+        if (begin >= 0 && text.indexOf("-----END", begin) < 0) open = Math.min(open, begin);
+        return open;
       },
       evaluate(input: EvalInput): PolicyDecision {
         const findings: Record<string, number> = {};

@@ -33,6 +33,10 @@ export class TermMatcher {
   readonly #fuzzy: FuzzyTerm[] = [];
   readonly #maxDistance: number;
   readonly #maxWords: number;
+  /** Length of the longest term (inner whitespace counted once). */
+  readonly #maxLength: number;
+  /** First characters (lower case) of the terms. */
+  readonly #firsts = new Set<number>();
 
   constructor(terms: ReadonlyArray<{ term: string; entity: string }>, opts: TermMatcherOptions = {}) {
     const alts: string[] = [];
@@ -59,6 +63,40 @@ export class TermMatcher {
       }
     }
     this.#maxWords = maxWords;
+    this.#maxLength = Math.max(0, ...[...this.#entityOf.keys()].map((t) => t.length));
+    for (const t of this.#entityOf.keys()) this.#firsts.add(t.charCodeAt(0));
+  }
+
+  /**
+   * The open tail of a streamed `text` (normalised as {@link find} reads it): the earliest place from
+   * which the rest is the beginning of a term, or a whole term that may still go on; with fuzzy
+   * matching, the last words that could still grow into a near match. `text.length` when nothing is
+   * open.
+   */
+  openTail(text: string): number {
+    if (!this.#re) return text.length;
+    let hold = text.length;
+    if (this.#fuzzy.length > 0) {
+      // The last `maxWords` words (and a word still being written) may still become a near match.
+      let words = 0;
+      let i = text.length;
+      while (i > 0 && words <= this.#maxWords) {
+        while (i > 0 && !isWordChar(text, i - 1)) i--;
+        while (i > 0 && isWordChar(text, i - 1)) i--;
+        words++;
+      }
+      hold = i;
+    }
+    const from = Math.max(0, text.length - 2 * (this.#maxLength + 8));
+    for (let p = from; p < Math.min(hold, text.length); p++) {
+      const c = text.charCodeAt(p);
+      const lower = c >= 65 && c <= 90 ? c + 32 : c < 128 ? c : text[p].toLowerCase().charCodeAt(0);
+      if (!this.#firsts.has(lower) || (p > 0 && isWordChar(text, p - 1))) continue;
+      const rest = text.slice(p).toLowerCase().replace(/\s+/g, " ");
+      if (rest.length > this.#maxLength) continue;
+      for (const t of this.#entityOf.keys()) if (t.startsWith(rest)) return p;
+    }
+    return hold;
   }
 
   /** True when no term is configured. */
@@ -116,6 +154,15 @@ export class TermMatcher {
     }
     out.sort((a, b) => a.start - b.start);
   }
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+
+/** True when the character at `i` is a letter, digit or underscore (a term's word boundary). */
+function isWordChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return WORD_CHAR.test(text[i]);
 }
 
 /** Levenshtein distance limited to a band of width `2d + 1`; returns `d + 1` when larger. */
