@@ -75,7 +75,7 @@ export class SseFramer {
     let cr = buf.indexOf(CR, pos);
     const lines: Array<[number, number]> = [];
     while (true) {
-      let lf = buf.indexOf(LF, i);
+      const lf = buf.indexOf(LF, i);
       if (cr >= 0 && cr < i) cr = buf.indexOf(CR, i);
       let nl: number;
       let eol: number;

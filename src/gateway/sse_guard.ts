@@ -3,8 +3,9 @@
  * API's {@link StreamDialect} say what each event carries, and applies the policy chain:
  *
  * - **text channels** (content, refusal, reasoning): each delta goes through the chain's stream guard
- *   (redaction, restore, block), holding back a bounded tail so an entity split across events is still
- *   caught; held tails go out before the channel's end;
+ *   (redaction, restore, block), which holds back only the tail that could still become part of a
+ *   finding; an event waits until its text is decided (sse_out.ts), so events go out in order, as the
+ *   bytes they came in unless a policy rewrote their text;
  * - **tool calls**: while an output policy reads text or inspects tool calls, a call's events are held
  *   until the call is complete; its argument strings then go through the chain like any text
  *   (source `output_tools`; redaction, restore, block), the held fragments are rewritten, and the tool
@@ -13,8 +14,7 @@
  *   came when no policy changed it; a `data:` line that is not JSON is scanned and dropped, counted,
  *   when a policy would act on it. Nothing reaches the client unread.
  *
- * Frames nothing changed go on as the bytes they came in, and what one upstream chunk produced goes to
- * the client in one write.
+ * What one upstream chunk let out goes to the client in one write.
  *
  * A block ends the stream with `event: error` (the error JSON) and `data: [DONE]`, and cancels the
  * upstream body.
@@ -22,6 +22,7 @@
  * @module
  */
 import { type SseFrame, SseFramer } from "./sse_frames.ts";
+import { decide, type Entry, type Need, OutQueue } from "./sse_out.ts";
 import type {
   ChainOutcome,
   CompiledChain,
@@ -52,8 +53,9 @@ export type Handled = "same" | "changed" | "drop";
 /** A client API's streaming shape: see the module doc. */
 export interface StreamDialect {
   /**
-   * Handles one JSON event (may change `json` in place, and send or hold events through `g`). Events
-   * it does not model go to {@link Guard.scanEvent}.
+   * Handles one JSON event: hands its texts to `g` ({@link Guard.text}), holds it with its tool call,
+   * may change `json` in place ("changed"); events it does not model go to {@link Guard.scanEvent}.
+   * "drop" leaves the event out.
    */
   onEvent(g: Guard, name: string | undefined, json: Obj): Handled;
   /** True when the API numbers its events (`sequence_number`), which the guard keeps rising by one. */
@@ -75,10 +77,15 @@ export interface GuardOptions {
 interface Channel {
   guard: StreamGuard;
   source: ContentSource;
+  /** What the channel sent (decided) so far. */
   emitted: string;
   closed: boolean;
-  /** Sends a held-back tail as an event of the stream's API (when no end event of its own did). */
-  tail: (text: string) => void;
+  /** Characters of text pushed so far. */
+  received: number;
+  /** Characters of text decided so far. */
+  decided: number;
+  /** Texts (of queued events) not yet decided, in order. */
+  needs: Need[];
 }
 
 /** A place in a held event where part of a tool call's arguments is (JSON text, or an object). */
@@ -86,6 +93,8 @@ interface Fragment {
   holder: Obj;
   field: string;
   object?: boolean;
+  /** The queued event it is in. */
+  entry?: Entry;
 }
 
 /** One tool call of the answer. */
@@ -102,8 +111,6 @@ interface Call {
   /** The arguments after the policies ran (undefined until scanned, or when unchanged). */
   final?: string;
 }
-
-const encoder = new TextEncoder();
 
 /** Keys whose string values are structure (ids, types, states), not text, in events the guard scans. */
 const STRUCTURE_KEYS = new Set([
@@ -128,23 +135,22 @@ const STRUCTURE_KEYS = new Set([
 ]);
 
 /**
- * The running guard of one stream. Dialects call its methods; they are the only way an event
- * reaches the client.
+ * The running guard of one stream. Dialects call its methods; events reach the client only through
+ * its queue.
  */
 export class Guard {
   readonly #o: GuardOptions;
   readonly #channels = new Map<string, Channel>();
   readonly #calls = new Map<string, Call>();
-  readonly #held: Array<{ name: string | undefined; json?: Obj; frame?: SseFrame }> = [];
   readonly outcomes: ChainOutcome[] = [];
   readonly usageSeen: Usage = {};
   readonly scanned: Partial<Record<ContentSource, number>> = {};
   dropped = 0;
   blocked: ChainOutcome | undefined;
-  #ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  #q!: OutQueue;
   #nextSeq: number | undefined;
-  /** Events enqueued so far (the pull loop reads on until it forwarded something). */
-  sent = 0;
+  /** The queued event the dialect is handling. */
+  #current: Entry | undefined;
   /** Called by {@link abort} to stop reading the upstream. */
   onAbort: (error?: string) => void = () => {};
 
@@ -158,7 +164,12 @@ export class Guard {
 
   /** Attaches the client stream's controller. */
   attach(ctrl: ReadableStreamDefaultController<Uint8Array>): void {
-    this.#ctrl = ctrl;
+    this.#q = new OutQueue(ctrl, (json) => this.#renumber(json));
+  }
+
+  /** Pieces handed to the client so far. */
+  get sent(): number {
+    return this.#q.sent;
   }
 
   /** The per-request policy state (restore map). */
@@ -166,75 +177,30 @@ export class Guard {
     return this.#o.state;
   }
 
-  /** What goes to the client for the upstream chunk being handled: upstream bytes, or kt's own text. */
-  readonly #out: Array<Uint8Array | string> = [];
-
-  #send(text: string): void {
-    this.sent++;
-    this.#out.push(text);
+  /** Queues an upstream frame and makes it the event being handled. */
+  begin(frame: SseFrame, json?: Obj): Entry {
+    const e = this.#q.upstream(frame, json);
+    this.#current = e;
+    return e;
   }
 
-  /** Forwards a frame as the bytes it came in. */
-  #forwardBytes(bytes: Uint8Array): void {
-    this.sent++;
-    this.#out.push(bytes);
+  /** The dialect is done with the current event: `handled` says what it did. */
+  end(e: Entry, handled: Handled): void {
+    this.#current = undefined;
+    if (handled === "changed") e.dirty = true;
+    else if (handled === "drop") this.#q.discard(e);
+    this.#q.drain();
   }
 
-  /**
-   * Forwards an upstream frame unchanged: its own bytes, or (an API that numbers its events, when the
-   * guard's numbering differs) the JSON with its number set.
-   */
-  forward(frame: SseFrame, json?: Obj): void {
-    if (json && this.#renumber(json)) this.sendEvent(frame.event, JSON.stringify(json));
-    else this.#forwardBytes(frame.bytes);
-  }
-
-  /**
-   * Hands what the last upstream chunk produced to the client in one write: the chunk's own bytes when
-   * every frame went on unchanged (one subarray, no copy), else the pieces joined.
-   */
+  /** Sends what the last upstream chunk let out (one write). */
   flush(): void {
-    const out = this.#out;
-    if (out.length === 0) return;
-    let bytes: Uint8Array;
-    if (out.length === 1) bytes = typeof out[0] === "string" ? encoder.encode(out[0]) : out[0];
-    else {
-      let contiguous = true;
-      let total = 0;
-      const parts: Uint8Array[] = [];
-      for (const p of out) {
-        const b = typeof p === "string" ? encoder.encode(p) : p;
-        const prev = parts.at(-1);
-        if (typeof p === "string") contiguous = false;
-        else if (prev) {
-          contiguous &&= prev.buffer === b.buffer && prev.byteOffset + prev.byteLength === b.byteOffset;
-        }
-        parts.push(b);
-        total += b.byteLength;
-      }
-      if (contiguous) bytes = new Uint8Array(parts[0].buffer, parts[0].byteOffset, total);
-      else {
-        bytes = new Uint8Array(total);
-        let at = 0;
-        for (const b of parts) {
-          bytes.set(b, at);
-          at += b.byteLength;
-        }
-      }
-    }
-    out.length = 0;
-    this.#ctrl.enqueue(bytes);
+    this.#q.drain();
+    this.#q.flush();
   }
 
-  /** Sends an event with raw `data`. */
-  sendEvent(name: string | undefined, data: string): void {
-    this.#send(serialize(name, data));
-  }
-
-  /** Sends a JSON event (numbered, in an API that numbers its events). */
+  /** Queues a JSON event kt adds (numbered in an API that numbers its events). */
   sendJson(name: string | undefined, json: Obj): void {
-    this.#renumber(json);
-    this.sendEvent(name, JSON.stringify(json));
+    this.#q.made(name, json);
   }
 
   /** Numbers a JSON event of a numbered API; true when its number changed. */
@@ -263,11 +229,14 @@ export class Guard {
 
   /** Ends the stream early: an `error` event with `err`, `[DONE]`, and the upstream cancelled. */
   abort(err: GatewayError, error?: string): void {
-    this.sendJson("error", err.toBody(this.#o.requestId));
-    this.#send("data: [DONE]\n\n");
-    this.flush();
+    this.#q.clear();
+    const body = err.toBody(this.#o.requestId) as unknown as Obj;
+    this.#renumber(body);
+    this.#q.text(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+    this.#q.text("data: [DONE]\n\n");
+    this.#q.flush();
     this.onAbort(error);
-    this.#ctrl.close();
+    this.#q.ctrl.close();
   }
 
   #block(outcome: ChainOutcome): void {
@@ -287,10 +256,13 @@ export class Guard {
   // --- text channels -------------------------------------------------------------------------------
 
   /**
-   * Pushes a text delta of channel `key` through its guard; returns the text to send now, or undefined
-   * when blocked. `tail` sends the channel's held-back rest if the stream ends without its end event.
+   * The text at `holder[field]` of the current event is the next delta of channel `key`: it goes
+   * through the channel's guard, and the event waits until it is decided. False when blocked.
    */
-  text(key: string, source: ContentSource, delta: string, tail: (text: string) => void): string | undefined {
+  text(key: string, source: ContentSource, holder: Obj, field: string): boolean {
+    const v = holder[field];
+    const e = this.#current;
+    if (typeof v !== "string" || v === "" || !e) return true;
     let c = this.#channels.get(key);
     if (!c) {
       c = {
@@ -298,33 +270,47 @@ export class Guard {
         source,
         emitted: "",
         closed: false,
-        tail,
+        received: 0,
+        decided: 0,
+        needs: [],
       };
       this.#channels.set(key, c);
       this.#count(source);
     }
-    const r = c.guard.push(delta);
+    const need: Need = { holder, field, orig: v, start: c.received, out: "", decided: 0, entry: e };
+    e.needs.push(need);
+    e.open++;
+    c.needs.push(need);
+    c.received += v.length;
+    const r = c.guard.push(v);
     if (r.blocked) {
       this.#block(r.blocked);
-      return undefined;
+      return false;
     }
-    c.emitted += r.emit;
-    return r.emit;
+    this.#decide(c, r.emit, r.released);
+    return true;
   }
 
-  /** Ends channel `key`; returns its held-back tail ("" when none), or undefined when blocked. */
-  close(key: string): string | undefined {
+  #decide(c: Channel, emit: string, released: number): void {
+    if (released === 0 && emit === "") return;
+    c.needs = decide(c.needs, c.decided, released, emit);
+    c.decided += released;
+    c.emitted += emit;
+  }
+
+  /** Ends channel `key` (its held-back rest is decided); false when blocked. */
+  close(key: string): boolean {
     const c = this.#channels.get(key);
-    if (!c || c.closed) return "";
+    if (!c || c.closed) return true;
     c.closed = true;
     const r = c.guard.finish();
     this.outcomes.push(r.blocked ?? r.outcome);
     if (r.blocked) {
       this.#block(r.blocked);
-      return undefined;
+      return false;
     }
-    c.emitted += r.emit;
-    return r.emit;
+    this.#decide(c, r.emit, r.released);
+    return true;
   }
 
   /** The source of channel `key` (undefined when it never had text). */
@@ -337,13 +323,9 @@ export class Guard {
     return this.#channels.get(key)?.emitted;
   }
 
-  /** Closes every channel, sending held tails through their `tail`; false when blocked. */
+  /** Closes every channel; false when blocked. */
   closeChannels(): boolean {
-    for (const [key, c] of this.#channels) {
-      const tail = this.close(key);
-      if (tail === undefined) return false;
-      if (tail) c.tail(tail);
-    }
+    for (const key of this.#channels.keys()) if (!this.close(key)) return false;
     return true;
   }
 
@@ -366,20 +348,24 @@ export class Guard {
   }
 
   /**
-   * Adds an argument delta of call `key`, found at `holder[field]` of an event the dialect holds: JSON
-   * text, or (an Anthropic block's `input`) an object.
+   * Adds an argument delta of call `key`, found at `holder[field]` of the current event: JSON text,
+   * or (an Anthropic block's `input`) an object.
    */
   args(key: string, holder: Obj, field: string): void {
     const c = this.#calls.get(key);
     const v = holder[field];
     if (!c) return;
+    const entry = this.#current;
     if (typeof v === "string") {
       c.call.arguments += v;
-      c.fragments.push({ holder, field });
-      if (c.final !== undefined) holder[field] = "";
+      c.fragments.push({ holder, field, entry });
+      if (c.final !== undefined) {
+        holder[field] = "";
+        if (entry) entry.dirty = true;
+      }
     } else if (isObj(v)) {
       c.call.arguments += JSON.stringify(v);
-      c.fragments.push({ holder, field, object: true });
+      c.fragments.push({ holder, field, object: true, entry });
     }
   }
 
@@ -396,7 +382,7 @@ export class Guard {
     const c = this.#calls.get(key);
     if (!c || typeof holder[field] !== "string") return false;
     if (c.fragments.length === 0 && !c.scanned) c.call.arguments = holder[field] as string;
-    c.wholes.push({ holder, field });
+    c.wholes.push({ holder, field, entry: this.#current });
     if (c.final !== undefined && holder[field] !== c.final) {
       holder[field] = c.final;
       return true;
@@ -404,19 +390,14 @@ export class Guard {
     return false;
   }
 
-  /** Holds an event until {@link releaseTools} (tool-call events while {@link holdsTools}). */
-  hold(name: string | undefined, json: Obj): void {
-    this.#held.push({ name, json });
+  /** The current event waits for its tool call's release ({@link releaseTools}). */
+  hold(): void {
+    if (this.#current) this.#current.tools = true;
   }
 
-  /** Holds an upstream frame that must keep its place after held ones, to forward as it came. */
-  holdFrame(frame: SseFrame): void {
-    this.#held.push({ name: frame.event, frame });
-  }
-
-  /** True while events are held. */
+  /** True while events wait for their tool calls. */
   get holding(): boolean {
-    return this.#held.length > 0;
+    return this.#q.holdingTools;
   }
 
   /**
@@ -452,8 +433,12 @@ export class Guard {
     c.fragments.forEach((f, i) => {
       if (f.object) f.holder[f.field] = i === 0 ? parseObject(next) : {};
       else f.holder[f.field] = i === 0 ? next : "";
+      if (f.entry) f.entry.dirty = true;
     });
-    for (const f of c.wholes) f.holder[f.field] = next;
+    for (const f of c.wholes) {
+      f.holder[f.field] = next;
+      if (f.entry) f.entry.dirty = true;
+    }
     return true;
   }
 
@@ -472,15 +457,11 @@ export class Guard {
     return true;
   }
 
-  /** Scans every unscanned call, runs the tool policies and sends the held events; false when blocked. */
+  /** Scans every unscanned call, runs the tool policies and lets the held events go; false when blocked. */
   releaseTools(): boolean {
     for (const key of this.#calls.keys()) if (!this.endCall(key)) return false;
     if (!this.checkTools()) return false;
-    for (const e of this.#held) {
-      if (e.json) this.sendJson(e.name, e.json);
-      else this.#forwardBytes(e.frame!.bytes);
-    }
-    this.#held.length = 0;
+    this.#q.releaseTools();
     return true;
   }
 
@@ -526,13 +507,20 @@ export class Guard {
       { ...this.#o.request, segments: [{ key: "data", role: "assistant", text, source: "output_text" }] },
       this.#o.state,
     );
+    const e = this.#q.upstream(frame);
     if (outcome.verdict === "allow" && !outcome.changed) {
-      if (this.holding) this.holdFrame(frame);
-      else this.#forwardBytes(frame.bytes);
+      this.#q.drain();
       return;
     }
+    this.#q.discard(e);
     this.outcomes.push(outcome);
     this.dropped++;
+  }
+
+  /** Queues a frame that goes on as it came (`[DONE]`, a bare keep-alive). */
+  pass(frame: SseFrame): void {
+    this.#q.upstream(frame);
+    this.#q.drain();
   }
 }
 
@@ -579,12 +567,6 @@ export function hasUnknownText(json: Obj, known: ReadonlySet<string>): boolean {
   return false;
 }
 
-function serialize(name: string | undefined, data: string): string {
-  let s = name ? `event: ${name}\n` : "";
-  for (const line of data.split("\n")) s += `data: ${line}\n`;
-  return s + "\n";
-}
-
 /** Governs an SSE body: see the module doc. */
 export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): ReadableStream<Uint8Array> {
   const g = new Guard(o);
@@ -615,13 +597,13 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
     if (data === undefined) {
       // A comment: a bare keep-alive goes on; one with text is read like any text.
       if (frame.comment !== undefined) {
-        if (frame.comment.trim() === "") g.forward(frame);
+        if (frame.comment.trim() === "") g.pass(frame);
         else g.scanFrame(frame, frame.comment);
       }
       return;
     }
     if (data === "[DONE]") {
-      if (g.closeAll()) g.forward(frame);
+      if (g.closeAll()) g.pass(frame);
       return;
     }
     let json: unknown;
@@ -631,10 +613,10 @@ export function guardSse(body: ReadableStream<Uint8Array>, o: GuardOptions): Rea
       return g.scanFrame(frame, data);
     }
     if (!isObj(json)) return g.scanFrame(frame, data);
+    const entry = g.begin(frame, json);
     const handled = o.dialect.onEvent(g, frame.event, json);
-    if (handled === "drop" || g.blocked) return;
-    if (handled === "changed") g.sendJson(frame.event, json);
-    else g.forward(frame, json);
+    if (g.blocked) return;
+    g.end(entry, handled);
   };
 
   return new ReadableStream<Uint8Array>({

@@ -145,8 +145,8 @@ class Chain implements CompiledChain {
       const done = (): ChainOutcome =>
         this.enabled ? allowOutcome(request, []) : this.#disabled(request, "output", this.#output);
       return {
-        push: (delta: string) => ({ emit: delta }),
-        finish: () => ({ emit: "", outcome: done() }),
+        push: (delta: string) => ({ emit: delta, released: delta.length }),
+        finish: () => ({ emit: "", released: 0, outcome: done() }),
       };
     }
     return new Guard(this, request, state, policies);
@@ -308,25 +308,27 @@ class Guard implements StreamGuard {
     this.#policies = policies;
   }
 
-  push(delta: string): { emit: string; blocked?: ChainOutcome } {
-    if (this.#blocked) return { emit: "", blocked: this.#blocked };
+  push(delta: string): { emit: string; released: number; blocked?: ChainOutcome } {
+    if (this.#blocked) return { emit: "", released: 0, blocked: this.#blocked };
     this.#pending += delta;
     const cut = this.#releasable(this.#pending);
-    if (cut <= 0) return { emit: "" };
+    if (cut <= 0) return { emit: "", released: 0 };
     const head = this.#pending.slice(0, cut);
     this.#pending = this.#pending.slice(cut);
     this.#judged -= cut;
-    return this.#process(head);
+    const r = this.#process(head);
+    return r.blocked ? { emit: "", released: 0, blocked: r.blocked } : { emit: r.emit, released: cut };
   }
 
-  finish(): { emit: string; blocked?: ChainOutcome; outcome: ChainOutcome } {
-    if (this.#blocked) return { emit: "", blocked: this.#blocked, outcome: this.#blocked };
+  finish(): { emit: string; released: number; blocked?: ChainOutcome; outcome: ChainOutcome } {
+    if (this.#blocked) return { emit: "", released: 0, blocked: this.#blocked, outcome: this.#blocked };
     const rest = this.#pending;
     this.#pending = "";
     const r = rest ? this.#process(rest) : { emit: "" };
-    if (r.blocked) return { emit: "", blocked: r.blocked, outcome: r.blocked };
+    if (r.blocked) return { emit: "", released: 0, blocked: r.blocked, outcome: r.blocked };
     return {
       emit: r.emit,
+      released: rest.length,
       outcome: {
         verdict: this.#verdict,
         reasonCode: this.#reason,

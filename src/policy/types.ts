@@ -152,12 +152,14 @@ export interface RequestPolicyState {
 /** Incremental output checking of a streamed text channel. */
 export interface StreamGuard {
   /**
-   * Feeds the next text delta. Returns the text that is safe to send now (redacted where needed;
-   * a short tail may be held back so an entity split across chunks is still caught), or a block.
+   * Feeds the next text delta. Returns the text that is safe to send now (redacted where needed; the
+   * tail that could still become part of a finding is held back), how many characters of the text
+   * pushed so far it stands for (`released`: `emit` replaces exactly that much of the original, in
+   * order), or a block.
    */
-  push(delta: string): { emit: string; blocked?: ChainOutcome };
-  /** Ends the stream: returns the held-back text and the channel's final outcome. */
-  finish(): { emit: string; blocked?: ChainOutcome; outcome: ChainOutcome };
+  push(delta: string): { emit: string; released: number; blocked?: ChainOutcome };
+  /** Ends the stream: returns the held-back text (standing for all of it) and the channel's outcome. */
+  finish(): { emit: string; released: number; blocked?: ChainOutcome; outcome: ChainOutcome };
 }
 
 /** A policy chain compiled once per config snapshot. */

@@ -547,7 +547,7 @@ Deno.test("restore stream: Responses events the guard adds keep sequence_number 
       ev("response.created", { response: { ...base, status: "in_progress", output: [] } }),
       ev("response.output_item.added", { output_index: 0, item: msg }),
       ev("response.content_part.added", { item_id: "msg_1", output_index: 0, content_index: 0, part }),
-      // Short text: the stream guard holds all of it until `.done`, then adds it as a delta of its own.
+      // The delta waits until its text is decided (the placeholder restored), then goes itself.
       ev("response.output_text.delta", { item_id: "msg_1", output_index: 0, content_index: 0, delta: text }),
       ev("response.output_text.done", { item_id: "msg_1", output_index: 0, content_index: 0, text }),
       ev("response.content_part.done", {
@@ -578,7 +578,11 @@ Deno.test("restore stream: Responses events the guard adds keep sequence_number 
         "Write to bob@corp.example.",
       );
       assert.equal(of("response.function_call_arguments.delta").map((j) => j.delta).join(""), cutArgs);
-      assert.equal(evs.length, frames(first).length + 1, "one text tail was added");
+      assert.equal(
+        evs.length,
+        frames(first).length,
+        "held text goes out in its own delta event, none is added",
+      );
       assertSequence(evs.map((e) => e.json.sequence_number), first);
       for (const e of evs) assert.equal(e.event, e.json.type);
     } finally {

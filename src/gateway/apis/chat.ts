@@ -320,8 +320,8 @@ const answer = obj({
 /** Chat (and completions) chunks: `field` is `content` for chat, `text` for completions. */
 export function openAiDialect(completions: boolean): StreamDialect {
   return {
-    onEvent(g, name, json) {
-      return onChunk(g, name, json, completions);
+    onEvent(g, _name, json) {
+      return onChunk(g, json, completions);
     },
   };
 }
@@ -355,66 +355,24 @@ const CHUNK_KNOWN = new Set([
 ]);
 const CHOICE_KNOWN = new Set(["index", "delta", "finish_reason", "logprobs", "text"]);
 
-function onChunk(g: Guard, name: string | undefined, json: Obj, completions: boolean): Handled {
+function onChunk(g: Guard, json: Obj, completions: boolean): Handled {
   g.usage(json.usage);
   if (!Array.isArray(json.choices)) return g.scanEvent(json);
   let changed = false;
   let hold = false;
-  const ended: Array<{ idx: number; holders: Map<string, Obj> }> = [];
+  const ended: number[] = [];
   for (const choice of json.choices) {
     if (!isObj(choice)) continue;
     const idx = Number(choice.index ?? 0);
-    const holders = new Map<string, Obj>();
     const delta = isObj(choice.delta) ? choice.delta : undefined;
     if (completions) {
-      if (typeof choice.text === "string" && choice.text !== "") {
-        const emit = g.text(
-          `c${idx}.text`,
-          "output_text",
-          choice.text,
-          (t) => g.sendJson(name, template(json, { index: idx, text: t, finish_reason: null })),
-        );
-        if (emit === undefined) return "drop";
-        if (emit !== choice.text) {
-          choice.text = emit;
-          changed = true;
-        }
-        holders.set("text", choice);
-      }
+      if (!g.text(`c${idx}.text`, "output_text", choice, "text")) return "drop";
     } else if (delta) {
       for (const [field, source] of DELTA_TEXT) {
-        const v = delta[field];
-        if (typeof v !== "string" || v === "") continue;
-        const emit = g.text(
-          `c${idx}.${field}`,
-          source,
-          v,
-          (t) => g.sendJson(name, template(json, { index: idx, delta: { [field]: t }, finish_reason: null })),
-        );
-        if (emit === undefined) return "drop";
-        if (emit !== v) {
-          delta[field] = emit;
-          changed = true;
-        }
-        holders.set(field, delta);
+        if (!g.text(`c${idx}.${field}`, source, delta, field)) return "drop";
       }
-      if (isObj(delta.audio) && typeof delta.audio.transcript === "string" && delta.audio.transcript !== "") {
-        const audio = delta.audio;
-        const emit = g.text(
-          `c${idx}.audio`,
-          "output_text",
-          audio.transcript as string,
-          (t) =>
-            g.sendJson(
-              name,
-              template(json, { index: idx, delta: { audio: { transcript: t } }, finish_reason: null }),
-            ),
-        );
-        if (emit === undefined) return "drop";
-        if (emit !== audio.transcript) {
-          audio.transcript = emit;
-          changed = true;
-        }
+      if (isObj(delta.audio) && !g.text(`c${idx}.audio`, "output_text", delta.audio, "transcript")) {
+        return "drop";
       }
       if (Array.isArray(delta.tool_calls)) {
         for (const tc of delta.tool_calls) {
@@ -453,49 +411,24 @@ function onChunk(g: Guard, name: string | undefined, json: Obj, completions: boo
       if (h === "drop") return "drop";
       if (h === "changed") changed = true;
     }
-    if (choice.finish_reason !== null && choice.finish_reason !== undefined) ended.push({ idx, holders });
+    if (choice.finish_reason !== null && choice.finish_reason !== undefined) ended.push(idx);
   }
   if (hasUnknownText(json, CHUNK_KNOWN)) {
     const h = g.scanEvent(json, CHUNK_KNOWN);
     if (h === "drop") return "drop";
     if (h === "changed") changed = true;
   }
-  for (const { idx, holders } of ended) {
-    // Held-back rests go out before the finish: appended to this chunk's own delta of the same channel
-    // (they follow it), else as a chunk of their own ahead of this one.
+  // Tool-call chunks wait until the calls are complete.
+  if (hold) g.hold();
+  for (const idx of ended) {
+    // The choice's text ends here: its held-back rest is decided before this chunk goes.
     for (const [field] of completions ? [["text"]] : DELTA_TEXT) {
-      const tail = g.close(`c${idx}.${field}`);
-      if (tail === undefined) return "drop";
-      if (!tail) continue;
-      const own = holders.get(field);
-      if (own) {
-        own[field] = String(own[field]) + tail;
-        changed = true;
-      } else if (completions) {
-        g.sendJson(name, template(json, { index: idx, text: tail, finish_reason: null }));
-      } else g.sendJson(name, template(json, { index: idx, delta: { [field]: tail }, finish_reason: null }));
+      if (!g.close(`c${idx}.${field}`)) return "drop";
     }
-    const tail = g.close(`c${idx}.audio`);
-    if (tail === undefined) return "drop";
-    if (tail) {
-      g.sendJson(
-        name,
-        template(json, { index: idx, delta: { audio: { transcript: tail } }, finish_reason: null }),
-      );
-    }
+    if (!g.close(`c${idx}.audio`)) return "drop";
   }
-  if (hold || (ended.length > 0 && g.holding)) {
-    // Tool-call chunks wait until the calls are complete; a finish follows the calls it ends.
-    g.hold(name, json);
-    if (ended.length > 0) g.releaseTools();
-    return "drop";
-  }
+  if (ended.length > 0 && !g.releaseTools()) return "drop";
   return changed ? "changed" : "same";
-}
-
-/** A chunk like `json` (id, model, …) carrying only `choice` (no usage). */
-function template(json: Obj, choice: Obj): Obj {
-  return { ...json, choices: [choice], usage: undefined };
 }
 
 // --- the API -----------------------------------------------------------------------------------------

@@ -287,21 +287,12 @@ function usage(body: Obj): Usage {
 
 const BLOCK_START_KNOWN = new Set(["type", "index", "content_block"]);
 
+const MESSAGE_DELTA_KNOWN = new Set(["type", "delta", "usage", "context_management"]);
+
 const dialect: StreamDialect = {
   onEvent(g: Guard, name: string | undefined, json: Obj): Handled {
     const type = json.type ?? name;
-    const index = Number(json.index ?? 0);
-    const key = `b${index}`;
-    /** A text delta event of this block, for held-back tails. */
-    const textTail = (field: "text" | "thinking") => (t: string) =>
-      g.sendEvent(
-        "content_block_delta",
-        JSON.stringify({
-          type: "content_block_delta",
-          index,
-          delta: field === "text" ? { type: "text_delta", text: t } : { type: "thinking_delta", thinking: t },
-        }),
-      );
+    const key = `b${Number(json.index ?? 0)}`;
     switch (type) {
       case "message_start":
         if (isObj(json.message)) {
@@ -318,75 +309,47 @@ const dialect: StreamDialect = {
           g.call(key, block.id, block.name);
           // The input is normally `{}` (arguments follow as deltas); a full one is part of the arguments.
           if (isObj(block.input) && Object.keys(block.input).length > 0) g.args(key, block, "input");
-          if (g.holdsTools) {
-            g.hold(name, json);
-            return "drop";
-          }
+          if (g.holdsTools) g.hold();
           return "same";
         }
         if (block.type === "text" || block.type === "thinking") {
           const field = block.type === "text" ? "text" : "thinking";
-          const v = block[field];
-          if (typeof v === "string" && v !== "") {
-            const emit = g.text(key, field === "text" ? "output_text" : "reasoning", v, textTail(field));
-            if (emit === undefined) return "drop";
-            block[field] = emit;
-            return hasUnknownText(json, BLOCK_START_KNOWN) ? g.scanEvent(json, BLOCK_START_KNOWN) : "changed";
-          }
-          return "same";
+          if (!g.text(key, field === "text" ? "output_text" : "reasoning", block, field)) return "drop";
+          return hasUnknownText(json, BLOCK_START_KNOWN) ? g.scanEvent(json, BLOCK_START_KNOWN) : "same";
         }
         return g.scanEvent(json);
       }
       case "content_block_delta": {
         const delta = isObj(json.delta) ? json.delta : undefined;
         if (!delta) return "same";
-        if (delta.type === "text_delta" || delta.type === "thinking_delta") {
-          const field = delta.type === "text_delta" ? "text" : "thinking";
-          if (typeof delta[field] !== "string") return "same";
-          const emit = g.text(
-            key,
-            field === "text" ? "output_text" : "reasoning",
-            delta[field] as string,
-            textTail(field),
-          );
-          if (emit === undefined) return "drop";
-          if (emit === delta[field]) return "same";
-          delta[field] = emit;
-          return "changed";
+        if (delta.type === "text_delta") return g.text(key, "output_text", delta, "text") ? "same" : "drop";
+        if (delta.type === "thinking_delta") {
+          return g.text(key, "reasoning", delta, "thinking") ? "same" : "drop";
         }
         if (delta.type === "input_json_delta") {
           if (g.hasCall(key) && g.holdsTools) {
             g.args(key, delta, "partial_json");
-            g.hold(name, json);
-            return "drop";
+            g.hold();
           }
           return "same";
         }
         if (delta.type === "signature_delta") return "same";
         return g.scanEvent(json);
       }
-      case "content_block_stop": {
+      case "content_block_stop":
         if (g.hasCall(key) && g.holdsTools) {
-          g.hold(name, json);
+          g.hold();
           if (!g.endCall(key)) return "drop";
           // Tool policies judge the whole answer's calls at its end; without them the call goes now.
           if (!g.checksTools && !g.releaseTools()) return "drop";
-          return "drop";
+          return "same";
         }
-        const tail = g.close(key);
-        if (tail === undefined) return "drop";
-        if (tail) {
-          // The held-back rest goes out as a delta before the stop.
-          textTail(g.channelSource(key) === "reasoning" ? "thinking" : "text")(tail);
-        }
-        return "same";
-      }
+        // The block's held-back rest is decided before its stop goes.
+        return g.close(key) ? "same" : "drop";
       case "message_delta":
         g.usage(json.usage);
         if (!g.closeAll()) return "drop";
-        return hasUnknownText(json, new Set(["type", "delta", "usage", "context_management"]))
-          ? g.scanEvent(json)
-          : "same";
+        return hasUnknownText(json, MESSAGE_DELTA_KNOWN) ? g.scanEvent(json) : "same";
       case "message_stop":
         return g.closeAll() ? "same" : "drop";
       case "ping":

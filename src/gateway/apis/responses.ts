@@ -464,50 +464,29 @@ const dialect: StreamDialect = {
     const delta = TEXT_DELTAS.get(type);
     if (delta && typeof json.delta === "string") {
       const [prefix, source, indexField] = delta;
-      const { item_id, output_index } = json;
-      const index = indexField ? json[indexField] : undefined;
-      const emit = g.text(channelKey(prefix, json, indexField), source, json.delta, (t) =>
-        g.sendJson(type, {
-          type,
-          item_id,
-          output_index,
-          ...(indexField ? { [indexField]: index } : {}),
-          delta: t,
-        }));
-      if (emit === undefined) return "drop";
-      if (emit === json.delta) return "same";
-      json.delta = emit;
-      return "changed";
+      return g.text(channelKey(prefix, json, indexField), source, json, "delta") ? "same" : "drop";
     }
     const done = TEXT_DONES.get(type);
     if (done) {
+      // The channel's held-back rest is decided before its done event, which then carries what went out.
       const [prefix, field, indexField] = done;
       const key = channelKey(prefix, json, indexField);
-      const tail = g.close(key);
-      if (tail === undefined) return "drop";
-      if (tail) {
-        const deltaType = type.replace(/\.done$/, ".delta");
-        g.sendJson(deltaType, {
-          type: deltaType,
-          item_id: json.item_id,
-          output_index: json.output_index,
-          ...(indexField ? { [indexField]: json[indexField] } : {}),
-          delta: tail,
-        });
-      }
+      if (!g.close(key)) return "drop";
       const sent = g.emitted(key);
-      if (sent !== undefined) json[field] = sent;
-      else if (typeof json[field] === "string") return g.scanEvent(json);
+      if (sent === undefined) return typeof json[field] === "string" ? g.scanEvent(json) : "same";
+      if (json[field] === sent) return "same";
+      json[field] = sent;
       return "changed";
     }
     const args = ARGUMENT_DELTAS.get(type);
     if (args && typeof json.delta === "string") {
       const key = callKey(json);
       g.call(key, json.item_id, undefined, args.json);
-      if (!g.holdsTools) return "same";
-      g.args(key, json, "delta");
-      g.hold(type, json);
-      return "drop";
+      if (g.holdsTools) {
+        g.args(key, json, "delta");
+        g.hold();
+      }
+      return "same";
     }
     const argsDone = ARGUMENT_DONES.get(type);
     if (argsDone) {
@@ -515,8 +494,8 @@ const dialect: StreamDialect = {
       g.call(key, json.item_id, json.name, argsDone.json);
       g.whole(key, json, argsDone.field);
       if (!g.holdsTools) return "same";
-      g.hold(type, json);
-      return g.endCall(key) ? "drop" : "drop";
+      g.hold();
+      return g.endCall(key) ? "same" : "drop";
     }
     switch (type) {
       case "response.output_item.added":
@@ -533,21 +512,13 @@ const dialect: StreamDialect = {
             type.endsWith("added") ? it.name : undefined,
             it.type !== "custom_tool_call",
           );
-          rewriteItem(g, it, index);
-          if (type.endsWith("done")) {
-            if (!g.holdsTools) return "changed";
-            g.hold(type, json);
-            if (!g.endCall(key)) return "drop";
-            if (!g.checksTools) g.releaseTools();
-            else if (!g.checkTools()) return "drop";
-            else g.releaseTools();
-            return "drop";
-          }
+          const changed = rewriteItem(g, it, index);
           if (g.holdsTools) {
-            g.hold(type, json);
-            return "drop";
+            g.hold();
+            // A finished call goes with its events (tool policies see the calls so far first).
+            if (type.endsWith("done") && (!g.endCall(key) || !g.releaseTools())) return "drop";
           }
-          return "changed";
+          return changed ? "changed" : "same";
         }
         if (type.endsWith("done") && !g.closeChannels()) return "drop";
         return scanChanged(g, json, rewriteItem(g, it, index));
@@ -564,6 +535,7 @@ const dialect: StreamDialect = {
           const key = channelKey(prefix, json, summary ? "summary_index" : "content_index");
           const sent = g.emitted(key);
           if (sent !== undefined && typeof part[field] === "string") {
+            if (part[field] === sent) return "same";
             part[field] = sent;
             return "changed";
           }
@@ -575,16 +547,19 @@ const dialect: StreamDialect = {
       case "response.failed": {
         if (!g.closeAll()) return "drop";
         const r = isObj(json.response) ? json.response : undefined;
+        let changed = false;
         if (r) {
           g.usage(r.usage);
-          if (Array.isArray(r.output)) r.output.forEach((it, i) => rewriteItem(g, it, i));
+          if (Array.isArray(r.output)) {
+            r.output.forEach((it, i) => changed = rewriteItem(g, it, i) || changed);
+          }
         }
-        return scanResponse(g, json);
+        return scanResponse(g, json, changed);
       }
       case "response.created":
       case "response.in_progress":
       case "response.queued":
-        return scanResponse(g, json);
+        return scanResponse(g, json, false);
       default:
         return g.scanEvent(json);
     }
@@ -593,14 +568,12 @@ const dialect: StreamDialect = {
 
 const RESPONSE_SKIP = new Set([...ECHOES, "usage"]);
 
-/**
- * Scans a whole-response event's response object, outside the request echoes. Reported as changed:
- * its texts may have been rewritten from the channels.
- */
-function scanResponse(g: Guard, json: Obj): Handled {
+/** Scans a whole-response event's response object, outside the request echoes. */
+function scanResponse(g: Guard, json: Obj, changed: boolean): Handled {
   const r = isObj(json.response) ? json.response : undefined;
-  if (!r) return "same";
-  return g.scanEvent(r, RESPONSE_SKIP) === "drop" ? "drop" : "changed";
+  if (!r) return changed ? "changed" : "same";
+  const h = g.scanEvent(r, RESPONSE_SKIP);
+  return h === "same" && changed ? "changed" : h;
 }
 
 /** OpenAI Responses. */
